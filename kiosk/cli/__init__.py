@@ -1,0 +1,62 @@
+"""The `kiosk` command line: one entry point, a sub-command per job, a global --config.
+
+Every failure a person can cause or meet ends as one plain line (Chinese / English) and a non-zero
+exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk import config as config_module
+from kiosk.cli import (
+    backoffice_cmd,
+    catalog_cmd,
+    config_cmd,
+    demo_cmd,
+    devices_cmd,
+    keys_cmd,
+    run_cmd,
+    sim_cmd,
+)
+from kiosk.errors import KioskError
+
+COMMANDS = [demo_cmd, run_cmd, config_cmd, catalog_cmd, devices_cmd, sim_cmd, keys_cmd, backoffice_cmd]
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="办事不出村自助终端 — village government-service terminal",
+    )
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="configuration file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml if present, else built-in defaults)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args.load_config = lambda: config_module.load(args.config or config_module.default_path())
+        return args.func(args) or 0
+    except KioskError as e:
+        print(f"kiosk: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

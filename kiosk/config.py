@@ -1,0 +1,149 @@
+"""The terminal's configuration: one TOML file, every key with a default.
+
+Loading checks every key and type and names file, line and key on any mistake. No Kivy, no I/O
+beyond reading the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+
+from kiosk import schema
+from kiosk.errors import ConfigError
+
+DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
+
+
+@dataclass
+class TerminalConfig:
+    id: str = "KIOSK-DEMO-0001"
+    number: int = 1  # four digits in every case number printed by this terminal
+    name: str = "示例村便民服务站自助终端"
+    location: str = "示例县示例镇示例村村民委员会"
+    maintainer: str = ""
+    maintainer_phone: str = ""
+    hotline: str = "12345"
+    data_dir: str = "/var/lib/kiosk"
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    idle_timeout_s: float = 60.0
+    status_url: str = "http://127.0.0.1:8787/status"
+
+
+@dataclass
+class ScreenConfig:
+    width_px: int = 1920
+    height_px: int = 1080
+    width_mm: float = 476.0  # 21.5-inch 16:9 panel; makes millimetre touch targets real
+    height_mm: float = 268.0
+    fullscreen: bool = True
+    elderly_mode: bool = False
+
+
+@dataclass
+class IdCardConfig:
+    port: str = "/dev/kiosk/idcard"
+    baud: int = 115200
+    poll_interval_s: float = 0.5
+    command_timeout_s: float = 0.5
+    read_timeout_s: float = 3.0
+    photo_decoder: str = ""  # path of the reader vendor's WLT library; empty: photo unavailable
+
+
+@dataclass
+class PrinterConfig:
+    port: str = "/dev/kiosk/printer"
+    baud: int = 115200
+    profile: str = "generic-80mm"
+    flow_control: Literal["none", "rtscts", "xonxoff"] = "none"
+    status_timeout_s: float = 0.5
+
+
+@dataclass
+class SignaturePadConfig:
+    port: str = "/dev/kiosk/sigpad"  # empty: no pad, sign on the touch screen
+    baud: int = 38400
+    profile: str = "isdv4"
+
+
+@dataclass
+class CameraConfig:
+    source: str = "/dev/video0"  # a V4L2 device, a video file or a folder of images
+    width: int = 4160
+    height: int = 3120
+    fourcc: str = "MJPG"
+    preview_width: int = 1000
+
+
+@dataclass
+class DevicesConfig:
+    idcard: IdCardConfig = field(default_factory=IdCardConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    sigpad: SignaturePadConfig = field(default_factory=SignaturePadConfig)
+    camera: CameraConfig = field(default_factory=CameraConfig)
+
+
+@dataclass
+class BackofficeConfig:
+    url: str = "http://127.0.0.1:8787"
+    township_key: str = "/etc/kiosk/keys/township.pub"
+    timeout_s: float = 20.0
+    retry_min_s: float = 5.0
+    retry_max_s: float = 1800.0
+
+
+@dataclass
+class KeysConfig:
+    dir: str = "/etc/kiosk/keys"
+    suite: Literal["modern", "gm"] = "modern"
+
+
+@dataclass
+class Config:
+    terminal: TerminalConfig = field(default_factory=TerminalConfig)
+    screen: ScreenConfig = field(default_factory=ScreenConfig)
+    devices: DevicesConfig = field(default_factory=DevicesConfig)
+    backoffice: BackofficeConfig = field(default_factory=BackofficeConfig)
+    keys: KeysConfig = field(default_factory=KeysConfig)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.terminal.data_dir)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+
+def default_path() -> Path | None:
+    """The file `kiosk` reads when --config is not given: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml."""
+    env = os.environ.get("KIOSK_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_PATH if DEFAULT_PATH.exists() else None
+
+
+def load(path: Path | None) -> Config:
+    """Read a config file; None gives the built-in defaults."""
+    if path is None:
+        return Config()
+    return schema.load(Config, path, ConfigError)
+
+
+def with_overrides(config: Config, overrides: dict[str, Any]) -> Config:
+    """A copy with dotted-key overrides, e.g. {"devices.idcard.port": "/dev/pts/3"}."""
+    table = config.to_dict()
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split(".")
+        node = table
+        for name in parents:
+            node = node[name]
+        node[leaf] = value
+    return schema.build(Config, table, schema.Source("<overrides>", "", ConfigError))

@@ -1,0 +1,265 @@
+"""The device service: owns the four device objects, runs their blocking I/O on one worker thread per
+device, and publishes what happens as events (card read, preview frame, pen points, print result).
+
+Screens and diagnostics talk to this service, never to a driver. The touch-screen signature fallback
+feeds its points in here too, so the flow sees one kind of stroke data.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.config import DevicesConfig
+from kiosk.devices.camera import DocumentCamera
+from kiosk.devices.idcard import IdCardReader, WltDecoder
+from kiosk.devices.printer import ReceiptPrinter
+from kiosk.devices.signature_pad import SignaturePad
+from kiosk.errors import DeviceError
+from kiosk.flow.bus import EventBus
+from kiosk.imaging import pages
+from kiosk.receipts import Op
+
+log = logging.getLogger(__name__)
+PREVIEW_INTERVAL_S = 0.15
+
+
+class Worker:
+    """One thread per device: jobs run in order; between jobs, `idle` runs every `interval` seconds."""
+
+    def __init__(self, name: str, idle: Callable[[], None] | None = None, interval: float = 0.5) -> None:
+        self.name = name
+        self.idle = idle
+        self.interval = interval
+        self.jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name=f"device-{name}", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self.jobs.put(job)
+
+    def stop(self) -> None:
+        self.jobs.put(None)
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                job = self.jobs.get(timeout=self.interval) if self.idle else self.jobs.get()
+            except queue.Empty:
+                job = self.idle
+            if job is None:
+                return
+            try:
+                job()
+            except Exception:  # a device fault must never kill its worker
+                log.exception(
+                    "device.worker_error", extra={"event": "device.worker_error", "device": self.name}
+                )
+
+
+@dataclass
+class Health:
+    ok: bool
+    code: str = ""
+    detail: str = ""
+    at: float = 0.0
+
+
+class DeviceService:
+    def __init__(self, config: DevicesConfig, bus: EventBus) -> None:
+        self.config = config
+        self.bus = bus
+        card = config.idcard
+        decoder = WltDecoder(card.photo_decoder) if card.photo_decoder else None
+        self.idcard = IdCardReader(card.port, card.baud, card.command_timeout_s, card.read_timeout_s, decoder)
+        p = config.printer
+        self.printer = ReceiptPrinter(p.port, p.baud, p.profile, p.flow_control, p.status_timeout_s)
+        self.sigpad = SignaturePad(config.sigpad.port, config.sigpad.baud) if config.sigpad.port else None
+        c = config.camera
+        self.camera = DocumentCamera(c.source, c.width, c.height, c.fourcc, c.preview_width)
+        self.health: dict[str, Health] = {}
+        self.watching_cards = threading.Event()
+        self.watching_camera = threading.Event()
+        self.signing = threading.Event()
+        self._pen_down = False
+        self._pen_start = 0.0
+        self.workers = {
+            "idcard": Worker("idcard", self._poll_card, card.poll_interval_s),
+            "printer": Worker("printer"),
+            "camera": Worker("camera", self._preview, PREVIEW_INTERVAL_S),
+            "sigpad": Worker("sigpad", self._read_pen, 0.0),
+        }
+
+    def start(self) -> None:
+        for worker in self.workers.values():
+            worker.start()
+
+    def stop(self) -> None:
+        self.watching_cards.clear()
+        self.watching_camera.clear()
+        self.signing.clear()
+        for worker in self.workers.values():
+            worker.stop()
+        for device in (self.idcard, self.printer, self.sigpad, self.camera):
+            if device:
+                device.close()
+
+    # --- health ---
+
+    def _ok(self, name: str) -> None:
+        self.health[name] = Health(True, at=time.time())
+
+    def _fault(self, name: str, error: DeviceError) -> None:
+        self.health[name] = Health(False, error.code, error.detail, time.time())
+        self.bus.publish("device.error", device=name, error=error)
+
+    # --- ID card ---
+
+    def watch_cards(self, on: bool) -> None:
+        (self.watching_cards.set if on else self.watching_cards.clear)()
+
+    def _poll_card(self) -> None:
+        if not self.watching_cards.is_set():
+            return
+        try:
+            if not self.idcard.card_present():
+                self._ok("idcard")
+                return
+            self.bus.publish("card.detected")
+            card = self.idcard.read_card()
+        except DeviceError as e:
+            self._fault("idcard", e)
+            return
+        self._ok("idcard")
+        self.watching_cards.clear()  # one read per request: the flow asks again when it wants a card
+        self.bus.publish("card.read", card=card)
+
+    # --- camera ---
+
+    def watch_camera(self, on: bool) -> None:
+        (self.watching_camera.set if on else self.watching_camera.clear)()
+
+    def _preview(self) -> None:
+        if not self.watching_camera.is_set():
+            return
+        try:
+            frame = self.camera.preview()
+        except DeviceError as e:
+            self._fault("camera", e)
+            return
+        self._ok("camera")
+        corners = pages.find_page(frame)
+        self.bus.publish("camera.preview", frame=frame, corners=corners)
+
+    def capture(self, material_key: str, size: str, look: str) -> None:
+        """Capture a full-resolution page; publishes page.captured or camera.error."""
+
+        def job() -> None:
+            try:
+                frame = self.camera.still()
+            except DeviceError as e:
+                self._fault("camera", e)
+                return
+            corners = pages.find_page(frame)
+            if corners is None:
+                self.bus.publish("page.not_found", material_key=material_key)
+                return
+            result = pages.correct(frame, corners, pages.paper_size_mm(size))
+            image = pages.document_look(result.image) if look == "document" else result.image
+            self.bus.publish(
+                "page.captured",
+                material_key=material_key,
+                jpeg=pages.encode_jpeg(image, result.dpi),
+                original_jpeg=pages.encode_jpeg(frame, 0, quality=80),
+                width=image.shape[1],
+                height=image.shape[0],
+                dpi=result.dpi,
+                warnings=result.warnings,
+            )
+
+        self.workers["camera"].submit(job)
+
+    # --- signature ---
+
+    def start_signature(self) -> bool:
+        """Start pen capture on the pad; False when there is no pad (sign on the touch screen)."""
+        if self.sigpad is None:
+            return False
+        self._pen_down = False
+        self._pen_start = time.monotonic()
+
+        def job() -> None:
+            try:
+                if self.sigpad.port is None:
+                    self.sigpad.open()
+                self.sigpad.start()
+            except DeviceError as e:
+                self._fault("sigpad", e)
+                self.bus.publish("sigpad.unavailable")
+                return
+            self._ok("sigpad")
+            self.signing.set()
+
+        self.workers["sigpad"].submit(job)
+        return True
+
+    def stop_signature(self) -> None:
+        self.signing.clear()
+        if self.sigpad is not None and self.sigpad.port is not None:
+            self.workers["sigpad"].submit(self.sigpad.stop)
+
+    def _read_pen(self) -> None:
+        if not self.signing.is_set() or self.sigpad is None:
+            time.sleep(0.05)
+            return
+        try:
+            samples = self.sigpad.read_samples()
+        except DeviceError as e:
+            self.signing.clear()
+            self._fault("sigpad", e)
+            return
+        points: list[tuple[float, float, float, float]] = []
+        for sample in samples:
+            if sample.tip != self._pen_down:
+                self._publish_points(points)
+                self._pen_down = sample.tip
+                self.bus.publish("pen.down" if sample.tip else "pen.up", source="pad")
+            if sample.tip:
+                x, y, pressure = self.sigpad.to_mm(sample)
+                points.append((x, y, pressure, (sample.t - self._pen_start) * 1000))
+        self._publish_points(points)
+
+    def _publish_points(self, points: list[tuple[float, float, float, float]]) -> None:
+        if points:
+            self.bus.publish("pen.points", source="pad", points=list(points))
+            points.clear()
+
+    def touch(self, event: str, points: list[tuple[float, float, float, float]] = ()) -> None:
+        """The touch-screen fallback: 'pen.down', 'pen.points' (screen points in mm) or 'pen.up',
+        published exactly as the pad's so the flow sees one kind of stroke data."""
+        if event == "pen.points":
+            self.bus.publish(event, source="touch", points=list(points))
+        else:
+            self.bus.publish(event, source="touch")
+
+    # --- printer ---
+
+    def print_ops(self, ops: list[Op]) -> None:
+        def job() -> None:
+            try:
+                sent = self.printer.print_ops(ops)
+            except DeviceError as e:
+                self._fault("printer", e)
+                self.bus.publish("print.failed", error=e)
+                return
+            self._ok("printer")
+            self.bus.publish("print.done", bytes=sent)
+
+        self.workers["printer"].submit(job)

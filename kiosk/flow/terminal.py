@@ -1,0 +1,58 @@
+"""One running terminal, wired from its configuration: bus, catalog, outbox, uploader, devices, flow.
+
+`kiosk run`, the demo and the tests build the terminal here, so they all run the same objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk import catalog as catalog_module
+from kiosk import keys
+from kiosk.catalog import Catalog
+from kiosk.config import Config
+from kiosk.flow.bus import EventBus
+from kiosk.flow.controller import FlowController
+from kiosk.flow.devices import DeviceService
+from kiosk.outbox import Outbox
+from kiosk.session_store import purge_leftovers
+from kiosk.submission import Submitter
+from kiosk.upload import Uploader, UploadWorker
+
+
+class Terminal:
+    def __init__(self, config: Config, catalog: Catalog | None = None) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        purge_leftovers(config.data_dir)
+        self.bus = EventBus()
+        self.catalog = catalog or catalog_module.load()
+        self.outbox = Outbox(config.data_dir)
+        device_key = keys.load_device_key(Path(config.keys.dir) / "device.key")
+        township = keys.load_township_public(Path(config.backoffice.township_key))
+        office = config.backoffice
+        uploader = Uploader(office.url, township, config.terminal.id, office.timeout_s)
+        self.uploads = UploadWorker(
+            self.outbox,
+            uploader,
+            office.retry_min_s,
+            office.retry_max_s,
+            on_change=lambda bundle_id, state: self.bus.publish(
+                "upload.changed", bundle_id=bundle_id, state=state
+            ),
+        )
+        self.devices = DeviceService(config.devices, self.bus)
+        submitter = Submitter(config, self.outbox, device_key, township)
+        self.flow = FlowController(config, self.catalog, self.devices, self.bus, submitter)
+        self.bus.subscribe("submit.done", lambda event: self.uploads.wake())
+
+    def start(self) -> Terminal:
+        self.devices.start()
+        self.uploads.start()
+        return self
+
+    def stop(self) -> None:
+        self.flow.start_over()
+        self.devices.stop()
+        self.uploads.stop()
+        self.outbox.close()

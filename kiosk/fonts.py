@@ -1,0 +1,71 @@
+"""CJK fonts from Debian packages: the Simplified Chinese face for the screen, a TrueType face for
+PDFs and printer rasters.
+
+Debian's Noto CJK is one collection whose first face is Japanese; Kivy would draw Japanese glyph
+forms from it, so the SC face is extracted once with fontTools and cached. Its CFF outlines cannot be
+embedded by reportlab, hence WenQuanYi Micro Hei (TrueType) for PDFs and rasters.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from kiosk.errors import KioskError
+
+NOTO_CJK = [
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Medium.ttc"),
+]
+NOTO_CJK_BOLD = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+WQY_MICROHEI = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+SC_FAMILY = "Noto Sans CJK SC"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kiosk" / "fonts"
+
+
+def _extract_sc_face(collection: Path, target: Path) -> Path:
+    from fontTools.ttLib import TTCollection
+
+    for face in TTCollection(str(collection)).fonts:
+        if face["name"].getDebugName(1) == SC_FAMILY:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            os.close(fd)
+            face.save(tmp)
+            os.replace(tmp, target)
+            return target
+    raise KioskError("FILE_MISSING", file=f"{collection} ({SC_FAMILY})")
+
+
+def _sc_face(collection: Path) -> Path:
+    target = cache_dir() / (collection.stem.replace("CJK", "CJKsc") + ".otf")
+    if target.exists():
+        return target
+    return _extract_sc_face(collection, target)
+
+
+@cache
+def ui_font() -> str:
+    """Regular weight of Noto Sans CJK SC as a single-face font file for Kivy."""
+    collection = next((p for p in NOTO_CJK if p.exists()), None)
+    if collection is None:
+        raise KioskError("FILE_MISSING", file=str(NOTO_CJK[0]))
+    return str(_sc_face(collection))
+
+
+@cache
+def ui_font_bold() -> str:
+    return str(_sc_face(NOTO_CJK_BOLD)) if NOTO_CJK_BOLD.exists() else ui_font()
+
+
+def truetype_cjk() -> str:
+    """TrueType CJK font for reportlab and Pillow rasters."""
+    if not WQY_MICROHEI.exists():
+        raise KioskError("FILE_MISSING", file=str(WQY_MICROHEI))
+    return str(WQY_MICROHEI)

@@ -1,0 +1,43 @@
+"""Message catalogs: every user-facing string by key, per language (kiosk/locale/*.toml).
+
+Kivy-free, so errors, receipts, the flow and the screens share one source of wording.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT_LANGUAGE = "zh_CN"
+LANGUAGES = ("zh_CN", "en")
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@cache
+def messages(language: str) -> dict[str, str]:
+    path = LOCALE_DIR / f"{language}.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as f:
+        return _flatten(tomllib.load(f))
+
+
+def tr(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
+    """The message for `key` in `language`, falling back to Chinese, then to the key itself."""
+    text = messages(language).get(key) or messages(DEFAULT_LANGUAGE).get(key) or key
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text

@@ -1,0 +1,87 @@
+"""An ISDV4 signature pad on a pseudo-terminal: answers the query and, once started, replays a
+signature as 9-byte pen packets at the pad's packet rate.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+from kiosk.sim.pty import PtyDevice
+
+MAX_X, MAX_Y, MAX_PRESSURE, VERSION = 15200, 9500, 1023, 288  # a 152 x 95 mm active area
+PACKETS_PER_SECOND = 133
+
+
+def _split(value: int) -> tuple[int, int, int]:
+    """A 16-bit coordinate as (bits 15-9, bits 8-2, bits 1-0)."""
+    return value >> 9 & 0x7F, value >> 2 & 0x7F, value & 0x03
+
+
+def encode_packet(header: int, x: int, y: int, pressure: int, size: int) -> bytes:
+    xh, xm, xl = _split(x)
+    yh, ym, yl = _split(y)
+    byte6 = xl << 5 | yl << 3 | pressure >> 7 & 0x07
+    packet = bytes([header, xh, xm, yh, ym, pressure & 0x7F, byte6, 0, 0])
+    return packet if size == 9 else packet + bytes([VERSION >> 7 & 0x7F, VERSION & 0x7F])
+
+
+def pen_packet(x: int, y: int, pressure: int, tip: bool, proximity: bool = True) -> bytes:
+    header = 0x80 | (0x20 if proximity else 0) | (0x01 if tip else 0)
+    return encode_packet(header, x, y, pressure, 9)
+
+
+def query_reply() -> bytes:
+    return encode_packet(0xC0, MAX_X, MAX_Y, MAX_PRESSURE, 11)
+
+
+def synthetic_signature(seed: int = 0) -> list[list[tuple[int, int, int]]]:
+    """A few cursive-looking strokes in pad units, as (x, y, pressure) samples."""
+    strokes = []
+    for k in range(3):
+        left = 2000 + k * 4200
+        stroke = []
+        for i in range(60):
+            t = i / 59
+            x = left + 3400 * t + 500 * math.sin(2 * math.pi * (2 + seed % 3) * t)
+            y = 4800 + 1800 * math.sin(2 * math.pi * (1.5 + k * 0.5) * t) * (1 - 0.4 * t)
+            pressure = int(MAX_PRESSURE * (0.35 + 0.5 * math.sin(math.pi * t)))
+            stroke.append((int(x), int(y), pressure))
+        strokes.append(stroke)
+    return strokes
+
+
+class SignaturePadSimulator(PtyDevice):
+    def __init__(self, baud: int = 38400, packets_per_second: float = PACKETS_PER_SECOND) -> None:
+        super().__init__(baud)
+        self.packets_per_second = packets_per_second
+        self.signature = synthetic_signature()
+        self.streaming = threading.Event()
+        self.silent = False
+        self.replays = 0
+
+    def on_bytes(self, data: bytes) -> None:
+        for command in data:
+            if self.silent:
+                continue
+            if command == ord("*"):
+                self.send(query_reply())
+            elif command == ord("1") and not self.streaming.is_set():
+                self.streaming.set()
+                threading.Thread(target=self._replay, daemon=True).start()
+            elif command == ord("0"):
+                self.streaming.clear()
+
+    def _replay(self) -> None:
+        interval = 1 / self.packets_per_second
+        for stroke in self.signature:
+            for i, (x, y, pressure) in enumerate(stroke):
+                if not self.streaming.is_set():
+                    return
+                self.send(pen_packet(x, y, pressure, tip=i < len(stroke) - 1))
+                time.sleep(interval)
+            x, y, _ = stroke[-1]
+            self.send(pen_packet(x, y, 0, tip=False, proximity=False))
+            time.sleep(interval * 10)
+        self.replays += 1
