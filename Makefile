@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: runtime (zbar, CJK fonts, GL for Kivy, TTS), test tools (Xvfb, poppler).
 APT_PACKAGES := python3-venv python3-dev xvfb xauth libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 \
-	libmtdev1 libzbar0 fonts-noto-cjk fonts-wqy-microhei espeak-ng poppler-utils
+	libmtdev1 xsel libzbar0 fonts-noto-cjk fonts-wqy-microhei espeak-ng poppler-utils
 
 .PHONY: demo test lint bench soak system venv clean
 

@@ -12,7 +12,7 @@ from kiosk.i18n import tr
 class KioskError(Exception):
     code = "KIOSK_ERROR"
 
-    def __init__(self, code: str | None = None, detail: str = "", **params: object) -> None:
+    def __init__(self, code: str | None = None, /, detail: str = "", **params: object) -> None:
         self.code = code or type(self).code
         self.detail = detail
         self.params = params

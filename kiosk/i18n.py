@@ -34,9 +34,9 @@ def messages(language: str) -> dict[str, str]:
         return _flatten(tomllib.load(f))
 
 
-def tr(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
-    """The message for `key` in `language`, falling back to Chinese, then to the key itself."""
-    text = messages(language).get(key) or messages(DEFAULT_LANGUAGE).get(key) or key
+def tr(message_key: str, language: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The message for `message_key` in `language`, falling back to Chinese, then to the key itself."""
+    text = messages(language).get(message_key) or messages(DEFAULT_LANGUAGE).get(message_key) or message_key
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):

@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.WARNING)  # Kivy resets its logger's level on import; filter at the handler
     try:
         args.load_config = lambda: config_module.load(args.config or config_module.default_path())
         return args.func(args) or 0

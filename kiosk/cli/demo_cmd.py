@@ -39,7 +39,7 @@ def demo(args: argparse.Namespace) -> int:
             if args.headless:
                 result = run_headless(rig, args.service)
             else:
-                from kiosk.screens.autopilot import run_with_ui
+                from kiosk.screens import run_with_ui
 
                 result = run_with_ui(rig, args.service, args.out / "screens")
             result.receipt = keep(result.receipt, args.out)

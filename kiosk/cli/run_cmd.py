@@ -18,6 +18,9 @@ def run(args: argparse.Namespace) -> int:
     if args.windowed:
         config.screen.fullscreen = False
     from kiosk.flow.terminal import Terminal
+    from kiosk.screens import prepare
+
+    prepare(config.screen)
     from kiosk.screens.app import run_app
 
     terminal = Terminal(config).start()

@@ -9,6 +9,7 @@ when a session ends, however it ends.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -367,6 +368,19 @@ class FlowController:
             self.print_state = "failed"
             self.notice = event.data["error"]
             self._changed()
+
+    # --- for screens ---
+
+    def file(self, name: str) -> bytes:
+        """A working file of this session (page, signature), decrypted, for display."""
+        return self._store().get(name)
+
+    def receipt_preview_png(self) -> bytes:
+        """The receipt as the printer prints it, for the screen."""
+        assert self.submitted is not None
+        out = io.BytesIO()
+        receipts.render_png(receipts.acceptance_receipt_ops(self.submitted.receipt)).save(out, format="PNG")
+        return out.getvalue()
 
     # --- helpers ---
 

@@ -4,6 +4,7 @@ the folder that the camera driver reads (the newest image is what lies on the ma
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from pathlib import Path
@@ -38,12 +39,21 @@ def page_image(
     return cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR)
 
 
-def on_mat(page: np.ndarray, corners: np.ndarray, mat_bgr: tuple[int, int, int] = (60, 62, 58)) -> np.ndarray:
+@functools.cache
+def mat_background(mat_bgr: tuple[int, int, int]) -> np.ndarray:
+    """A plain mat with a little sensor noise."""
+    w, h = FRAME_SIZE
+    noise = np.random.default_rng(7).integers(-4, 5, (h, w, 3), dtype=np.int16)
+    return np.clip(np.array(mat_bgr, np.int16) + noise, 0, 255).astype(np.uint8)
+
+
+MAT_BGR = (60, 62, 58)
+
+
+def on_mat(page: np.ndarray, corners: np.ndarray, mat_bgr: tuple[int, int, int] = MAT_BGR) -> np.ndarray:
     """The page warped onto a plain mat at `corners` (clockwise from top-left, frame pixels)."""
     w, h = FRAME_SIZE
-    frame = np.full((h, w, 3), mat_bgr, np.uint8)
-    noise = np.random.default_rng(7).normal(0, 3, frame.shape)
-    frame = np.clip(frame + noise, 0, 255).astype(np.uint8)
+    frame = mat_background(mat_bgr).copy()
     ph, pw = page.shape[:2]
     source = np.array([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]], np.float32)
     matrix = cv2.getPerspectiveTransform(source, corners.astype(np.float32))
@@ -84,5 +94,6 @@ class VirtualMat:
     def place_document(self, title: str, lines: list[str], size_mm: tuple[float, float] = (210, 297)) -> Path:
         return self.place(on_mat(page_image(title, lines, size_mm), corners_for(size_mm)))
 
-    def clear(self) -> Path:
-        return self.place(on_mat(np.zeros((2, 2, 3), np.uint8), np.zeros((4, 2), np.float32)))
+    def clear(self, mat_bgr: tuple[int, int, int] = MAT_BGR) -> Path:
+        """Nothing on the mat."""
+        return self.place(mat_background(mat_bgr))

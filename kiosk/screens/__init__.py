@@ -1,0 +1,62 @@
+"""Kivy views only: one module per screen. Screens talk to the flow layer, never to a device or the
+network. Call `prepare()` before anything imports Kivy.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.config import ScreenConfig
+from kiosk.errors import KioskError
+
+if TYPE_CHECKING:
+    from kiosk.demo import DemoResult, DemoRig
+
+
+def prepare(screen: ScreenConfig) -> None:
+    """Kivy's environment and window settings; they only take effect before Kivy is imported."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONFIG", "1")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    os.environ.setdefault(
+        "KIVY_CLIPBOARD", "sdl2"
+    )  # not xclip/xsel, which a kiosk does not have  # Kivy logs through `logging`, like the rest
+    os.environ.setdefault("KIVY_METRICS_DENSITY", "1")
+    os.environ.setdefault("KIVY_DPI", "96")
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(screen.width_px))
+    Config.set("graphics", "height", str(screen.height_px))
+    Config.set("graphics", "fullscreen", "auto" if screen.fullscreen else "0")
+    Config.set("graphics", "show_cursor", "0" if screen.fullscreen else "1")
+    Config.set("kivy", "exit_on_escape", "0")
+
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+
+
+def run_with_ui(rig: DemoRig, service_code: str, out_dir: Path) -> DemoResult:
+    """The demo in the Kivy app on a (virtual) display, driven by the autopilot; one screenshot per screen."""
+    from kiosk.flow.terminal import Terminal
+    from kiosk.xdisplay import VirtualDisplay
+
+    config = rig.config
+    config.screen.fullscreen = False
+    with VirtualDisplay(config.screen.width_px, config.screen.height_px):
+        prepare(config.screen)
+        from kiosk.screens.app import run_app
+        from kiosk.screens.autopilot import Autopilot
+
+        terminal = Terminal(config).start()
+        pilot = Autopilot(rig, terminal, service_code, out_dir)
+        try:
+            run_app(terminal, pilot)
+        finally:
+            terminal.stop()
+    if pilot.error or not pilot.done:
+        raise pilot.error or KioskError("DEMO_FAILED", reason="the app closed early")
+    pilot.result.screenshots = pilot.screenshots
+    return pilot.result

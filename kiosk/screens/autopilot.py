@@ -1,0 +1,199 @@
+"""The demo's autopilot: drives the real Kivy app with simulated touches through one resident
+transaction, and saves a screenshot of every screen on the way.
+
+The resident's hands on the devices (card, pages, pen) are the demo rig's simulators.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from kivy.base import EventLoop
+from kivy.clock import Clock
+from kivy.input.motionevent import MotionEvent
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from kiosk.demo import DemoResult, DemoRig, delivered, form_answers, materials_to_capture
+from kiosk.errors import KioskError
+from kiosk.flow.controller import Step
+from kiosk.flow.terminal import Terminal
+from kiosk.screens.form import KEYPAD_TYPES
+
+SETTLE_S = 0.6  # let the new screen lay out and draw before the screenshot
+STEP_TIMEOUT_S = 40.0
+_touch_ids = itertools.count(1)
+
+Wait = Callable[[], bool]
+
+
+class Finger(MotionEvent):
+    """A touch at window coordinates, fed through Kivy's input pipeline like a real one."""
+
+    def __init__(self, x: float, y: float) -> None:
+        window = EventLoop.window
+        super().__init__(
+            "autopilot",
+            next(_touch_ids),
+            {"x": x / window.width, "y": y / window.height},
+            is_touch=True,
+            type_id="touch",
+        )
+
+    def depack(self, args: dict) -> None:
+        self.sx, self.sy = args["x"], args["y"]
+        super().depack(args)
+
+
+def iter_parents(widget: Widget) -> Iterator[Widget]:
+    while widget.parent is not None and widget.parent is not widget:
+        widget = widget.parent
+        yield widget
+
+
+def tap(widget: Widget) -> None:
+    """Press and, a tenth of a second later, lift: scroll views need a real tap's duration."""
+    x, y = widget.to_window(*widget.center)
+    finger = Finger(x, y)
+    EventLoop._dispatch_input("begin", finger)
+    Clock.schedule_once(lambda _dt: EventLoop._dispatch_input("end", finger), 0.1)
+
+
+class Autopilot:
+    def __init__(self, rig: DemoRig, terminal: Terminal, service_code: str, out_dir: Path) -> None:
+        self.rig = rig
+        self.terminal = terminal
+        self.flow = terminal.flow
+        self.service_code = service_code
+        self.out_dir = out_dir
+        self.screenshots: list[str] = []
+        self.error: KioskError | None = None
+        self.done = False
+
+    def __call__(self, app) -> None:
+        self.app = app
+        self.script = self.steps()
+        self.waiting: Wait = lambda: True
+        self.deadline = time.monotonic() + STEP_TIMEOUT_S
+        self.settled_at: float | None = None
+        Clock.schedule_interval(self._tick, 0.1)
+
+    def _tick(self, _dt: float) -> bool:
+        if not self.waiting():
+            if time.monotonic() > self.deadline:
+                self._fail(
+                    f"timed out at {self.flow.step} ({self.flow.notice.code if self.flow.notice else ''})"
+                )
+                return False
+            return True
+        now = time.monotonic()
+        if self.settled_at is None:
+            self.settled_at = now
+        if now - self.settled_at < SETTLE_S:
+            return True
+        self.settled_at = None
+        try:
+            self.waiting = next(self.script)
+            self.deadline = time.monotonic() + STEP_TIMEOUT_S
+        except StopIteration:
+            self.done = True
+            self.app.stop()
+            return False
+        except KioskError as e:
+            self._fail(e.detail or str(e))
+            return False
+        return True
+
+    def _fail(self, reason: str) -> None:
+        self.error = KioskError("DEMO_FAILED", reason=reason)
+        self.app.stop()
+
+    def shoot(self, name: str) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / f"{len(self.screenshots) + 1:02d}-{name}.png"
+        self.app.root.export_to_png(str(path))
+        self.screenshots.append(str(path))
+
+    def press(self, name: str) -> None:
+        """Tap a named control, scrolling it into view first as a person would."""
+        screen = self.app.screen(self.flow.step)
+        if name not in screen.actions:
+            raise KioskError("DEMO_FAILED", reason=f"no control {name} on {self.flow.step}")
+        widget = screen.actions[name]
+        scroller = next((w for w in iter_parents(widget) if isinstance(w, ScrollView)), None)
+        if scroller is not None:
+            scroller.scroll_to(widget, padding=20, animate=False)
+        Clock.schedule_once(lambda _dt: tap(widget), 0.1)
+
+    def at(self, step: Step) -> Wait:
+        return lambda: self.flow.step == step
+
+    def steps(self) -> Iterator[Wait]:
+        flow, rig = self.flow, self.rig
+        self.shoot("attract")
+        self.press("start")
+        yield self.at(Step.CATALOG)
+        self.shoot("catalog")
+        self.press(f"service:{self.service_code}")
+        yield self.at(Step.GUIDE)
+        self.shoot("guide")
+        self.press("next")
+        yield self.at(Step.IDENTIFY)
+        self.shoot("identify")
+        rig.place_card()
+        yield self.at(Step.MATERIALS)
+        rig.lift_card()
+        for number, material in enumerate(materials_to_capture(flow.service)):
+            rig.place_material(material)
+            yield self._preview_shows_page()
+            if number == 0:
+                self.shoot("materials-preview")
+            before = len(flow.application.pages)
+            self.press(f"capture:{material.key}")
+            yield lambda before=before: len(flow.application.pages) > before
+        self.shoot("materials-captured")
+        self.press("next")
+        yield self.at(Step.FORM)
+        yield from self._fill_form()
+        self.shoot("form")
+        self.press("next")
+        yield self.at(Step.SIGN)
+        yield lambda: rig.sigpad.replays >= 1 and bool(flow.strokes)
+        self.shoot("sign")
+        self.press("next")
+        yield self.at(Step.REVIEW)
+        self.shoot("review")
+        self.press("submit")
+        yield lambda: flow.step == Step.RECEIPT and flow.print_state in ("done", "failed")
+        self.shoot("receipt")
+        bundle_id = flow.submitted.bundle_id
+        yield lambda: delivered(self.terminal, rig, bundle_id)
+        self.result = DemoResult(flow.submitted.case_number, bundle_id, rig.receipt_png(), True)
+        self.press("done")
+        yield self.at(Step.ATTRACT)
+
+    def _preview_shows_page(self) -> Wait:
+        shown_after = time.monotonic() + 0.5  # a preview frame taken after the page was laid down
+        screen = self.app.screen(Step.MATERIALS)
+        return lambda: (
+            time.monotonic() > shown_after
+            and screen.preview is not None
+            and screen.preview.corners is not None
+        )
+
+    def _fill_form(self) -> Iterator[Wait]:
+        answers = form_answers(self.flow.service.form)
+        for spec in self.flow.service.form:
+            value = answers[spec.key]
+            if spec.type == "choice":
+                self.press(f"choice:{spec.key}:{value}")
+                yield lambda: True
+            elif spec.type in KEYPAD_TYPES:
+                self.press(f"field:{spec.key}")
+                yield lambda: True
+                for digit in value:
+                    self.press(f"key:{digit}")
+                    yield lambda: True

@@ -1,0 +1,126 @@
+"""Materials: live camera preview with the detected page outlined, and per material a capture button
+and page count."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from kivy.graphics import Color, Line
+from kivy.graphics.texture import Texture
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.image import Image
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from kiosk.catalog import Material
+from kiosk.flow.bus import Event
+from kiosk.flow.controller import Step
+from kiosk.screens import theme
+from kiosk.screens.base import FlowScreen
+from kiosk.screens.widgets import BigButton, Panel, Text, column
+
+
+class Preview(Image):
+    """Camera frames with the page outline drawn over them."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(fit_mode="contain", **kwargs)
+        self.corners: np.ndarray | None = None
+        self.frame_size = (1, 1)
+        self.bind(pos=self._outline, size=self._outline)
+
+    def show(self, frame: np.ndarray, corners: np.ndarray | None) -> None:
+        rgb = cv2.flip(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), 0)
+        height, width = rgb.shape[:2]
+        if self.texture is None or self.texture.size != (width, height):
+            self.texture = Texture.create(size=(width, height), colorfmt="rgb")
+        self.texture.blit_buffer(rgb.tobytes(), colorfmt="rgb", bufferfmt="ubyte")
+        self.canvas.ask_update()
+        self.frame_size, self.corners = (width, height), corners
+        self._outline()
+
+    def _outline(self, *_: object) -> None:
+        self.canvas.after.clear()
+        if self.corners is None:
+            return
+        width, height = self.frame_size
+        scale = min(self.width / width, self.height / height)
+        left = self.x + (self.width - width * scale) / 2
+        bottom = self.y + (self.height - height * scale) / 2
+        points = []
+        for x, y in self.corners:
+            points += [left + x * scale, bottom + (height - y) * scale]
+        with self.canvas.after:
+            Color(0.1, 0.8, 0.3, 1)
+            Line(points=points, close=True, width=4)
+
+
+class MaterialsScreen(FlowScreen):
+    step = Step.MATERIALS
+    title_key = "ui.materials.title"
+
+    def __init__(self, ui) -> None:
+        super().__init__(ui)
+        self.preview: Preview | None = None
+        ui.flow.bus.subscribe("camera.preview", self._on_preview)
+
+    def _on_preview(self, event: Event) -> None:
+        if self.preview is not None and self.manager and self.manager.current == self.name:
+            self.preview.show(event.data["frame"], event.data["corners"])
+
+    def body(self) -> Widget:
+        t = self.t
+        row = BoxLayout(spacing=t.gap * 2)
+        left = BoxLayout(orientation="vertical", spacing=t.gap * 0.5, size_hint_x=0.55)
+        left.add_widget(Text(self.ui.tr("ui.materials.prompt"), t.body, bold=True))
+        self.preview = Preview()
+        left.add_widget(self.preview)
+        row.add_widget(left)
+        items = [self._material(m) for m in self.flow.service.materials_to_photograph]
+        scroll = ScrollView(do_scroll_x=False, size_hint_x=0.45)
+        scroll.add_widget(column(*items, spacing=t.gap * 0.6))
+        row.add_widget(scroll)
+        return row
+
+    def _material(self, material: Material) -> Widget:
+        t = self.t
+        pages = self.flow.application.pages_for(material.key)
+        need = self.ui.tr("ui.materials.required" if material.required else "ui.materials.optional")
+        panel = Panel(orientation="horizontal", padding=t.gap * 0.5, spacing=t.gap * 0.5, size_hint_y=None)
+        info = column(
+            Text(material.name, t.body, bold=True),
+            Text(
+                f"{need} · {self.ui.tr('ui.materials.pages', n=len(pages))}",
+                t.small,
+                color=theme.OK if pages else theme.MUTED,
+            ),
+        )
+        warnings = sorted({w for p in pages for w in p.warnings})
+        for warning in warnings:
+            info.add_widget(Text(self.ui.tr(f"ui.materials.warning_{warning}"), t.small, color=theme.ALERT))
+        panel.add_widget(info)
+        busy = self.flow.capturing == material.key
+        label = self.ui.tr("ui.materials.capturing" if busy else "ui.materials.capture")
+        button = BigButton(
+            label, t, lambda key=material.key: self.flow.capture(key), size_hint_x=None, width=t.mm(45)
+        )
+        button.disabled = bool(self.flow.capturing)
+        panel.add_widget(self.action(f"capture:{material.key}", button))
+        panel.bind(minimum_height=panel.setter("height"))
+        info.bind(height=lambda *_: setattr(panel, "height", max(info.height, t.touch) + t.gap))
+        panel.height = max(info.height, t.touch) + t.gap
+        return panel
+
+    def footer_actions(self) -> list[tuple[str, Widget]]:
+        return [
+            (
+                "next",
+                BigButton(
+                    self.ui.tr("ui.next"),
+                    self.t,
+                    self.flow.finish_materials,
+                    size_hint_x=None,
+                    width=self.t.mm(70),
+                ),
+            )
+        ]

@@ -1,0 +1,87 @@
+"""Review: everything on one scrollable page, each part with a button to change it."""
+
+from __future__ import annotations
+
+import io
+
+from kivy.core.image import Image as CoreImage
+from kivy.uix.anchorlayout import AnchorLayout
+from kivy.uix.image import Image
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from kiosk.flow.controller import Step
+from kiosk.idnumber import mask_number
+from kiosk.screens import theme
+from kiosk.screens.base import FlowScreen
+from kiosk.screens.widgets import BigButton, Panel, Text, column
+
+
+class ReviewScreen(FlowScreen):
+    step = Step.REVIEW
+    title_key = "ui.review.title"
+
+    def body(self) -> Widget:
+        flow, t = self.flow, self.t
+        application, service = flow.application, flow.service
+        person = application.applicant
+        labels = {f.key: f.label for f in service.form}
+        materials = "\n".join(
+            f"{m.name}：{self.ui.tr('ui.materials.pages', n=len(application.pages_for(m.key)))}"
+            for m in service.materials_to_photograph
+        )
+        sections = [
+            self._section("ui.review.service", service.name, Step.CATALOG),
+            self._section(
+                "ui.review.applicant", f"{person.masked_name}　{mask_number(person.id_number)}", Step.IDENTIFY
+            ),
+            self._section("ui.review.materials", materials, Step.MATERIALS),
+            self._section(
+                "ui.review.form",
+                "\n".join(f"{labels[k]}：{v}" for k, v in application.form.items() if v),
+                Step.FORM,
+            ),
+            self._signature_section(),
+        ]
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(column(*sections, spacing=t.gap * 0.6))
+        return scroll
+
+    def _section(self, title_key: str, content: str, step: Step, extra: Widget | None = None) -> Widget:
+        t = self.t
+        panel = Panel(orientation="horizontal", padding=t.gap * 0.6, spacing=t.gap, size_hint_y=None)
+        text = column(Text(self.ui.tr(title_key), t.small, color=theme.MUTED), Text(content, t.body))
+        if extra is not None:
+            text.add_widget(extra)
+        panel.add_widget(text)
+        edit = BigButton(self.ui.tr("ui.review.edit"), t, lambda: self.flow.edit(step), primary=False)
+        holder = AnchorLayout(size_hint_x=None, width=t.mm(40))
+        holder.add_widget(self.action(f"edit:{step.value}", edit))
+        panel.add_widget(holder)
+        text.bind(height=lambda *_: setattr(panel, "height", max(text.height, t.touch) + t.gap * 1.2))
+        panel.height = max(text.height, t.touch) + t.gap * 1.2
+        return panel
+
+    def _signature_section(self) -> Widget:
+        png = self.flow.file(self.flow.application.signature.image_file)
+        image = Image(
+            texture=CoreImage(io.BytesIO(png), ext="png").texture,
+            size_hint_y=None,
+            height=self.t.mm(28),
+            fit_mode="contain",
+        )
+        return self._section("ui.review.signature", "", Step.SIGN, extra=image)
+
+    def footer_actions(self) -> list[tuple[str, Widget]]:
+        return [
+            (
+                "submit",
+                BigButton(
+                    self.ui.tr("ui.review.submit"),
+                    self.t,
+                    self.flow.confirm,
+                    size_hint_x=None,
+                    width=self.t.mm(80),
+                ),
+            )
+        ]
