@@ -54,9 +54,18 @@ def find_page(frame: np.ndarray) -> np.ndarray | None:
             hull = cv2.convexHull(contour)
             approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
             area = cv2.contourArea(approx)
-            if len(approx) == 4 and area > max(area_min, best_area):
+            if len(approx) == 4 and area > max(area_min, best_area) and _stands_out(grey, approx):
                 best, best_area = approx, area
     return None if best is None else order_corners(best) / scale
+
+
+def _stands_out(grey: np.ndarray, quad: np.ndarray, margin: float = 20.0) -> bool:
+    """Paper is clearly lighter than the mat around it; noise blobs on an empty mat are not."""
+    mask = np.zeros(grey.shape, np.uint8)
+    cv2.fillConvexPoly(mask, quad.reshape(-1, 2).astype(np.int32), 255)
+    inside = cv2.mean(grey, mask=mask)[0]
+    outside = cv2.mean(grey, mask=cv2.bitwise_not(mask))[0]
+    return inside - outside > margin
 
 
 def sharpness(image: np.ndarray) -> float:
