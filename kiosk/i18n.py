@@ -1,6 +1,7 @@
-"""Message catalogs: every user-facing string by key, per language (kiosk/locale/*.toml).
+"""Message catalogs: every user-facing string by key, per language.
 
-Kivy-free, so errors, receipts, the flow and the screens share one source of wording.
+Each language is a folder, kiosk/locale/<language>/, of TOML files (one per area: errors, ui, …)
+merged into one table. Kivy-free, so errors, receipts, the flow and the screens share one wording.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
 
 @cache
 def messages(language: str) -> dict[str, str]:
-    path = LOCALE_DIR / f"{language}.toml"
-    if not path.exists():
-        return {}
-    with path.open("rb") as f:
-        return _flatten(tomllib.load(f))
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / language).glob("*.toml")):
+        with path.open("rb") as f:
+            merged.update(_flatten(tomllib.load(f)))
+    return merged
 
 
 def tr(message_key: str, language: str = DEFAULT_LANGUAGE, /, **params: object) -> str:

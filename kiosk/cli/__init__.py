@@ -7,28 +7,27 @@ exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
+import kiosk.cli
 from kiosk import __version__
 from kiosk import config as config_module
-from kiosk.cli import (
-    backoffice_cmd,
-    catalog_cmd,
-    config_cmd,
-    demo_cmd,
-    devices_cmd,
-    keys_cmd,
-    run_cmd,
-    sim_cmd,
-)
 from kiosk.errors import KioskError
 
-COMMANDS = [demo_cmd, run_cmd, config_cmd, catalog_cmd, devices_cmd, sim_cmd, keys_cmd, backoffice_cmd]
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+
+
+def commands() -> list[ModuleType]:
+    """Every `kiosk/cli/*_cmd.py` module; each registers one top-level command."""
+    names = sorted(m.name for m in pkgutil.iter_modules(kiosk.cli.__path__) if m.name.endswith("_cmd"))
+    return [importlib.import_module(f"kiosk.cli.{name}") for name in names]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="configuration file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml if present, else built-in defaults)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
+    for command in commands():
         command.register(sub)
     return parser
 

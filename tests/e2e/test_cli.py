@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from kiosk.cli import COMMANDS, build_parser, main
+from kiosk.cli import build_parser, commands, main
 
 SUBCOMMANDS = [
     "demo",
@@ -31,7 +31,7 @@ def test_help_lists_every_command(capsys):
     for command in ("demo", "run", "config", "catalog", "devices", "sim", "keys", "backoffice"):
         assert command in out
     assert "--config" in out
-    assert len(COMMANDS) == 8
+    assert len(commands()) >= 8
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
