@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 from typing import ClassVar
 
 from kivy.uix.boxlayout import BoxLayout
@@ -170,3 +171,22 @@ class FlowScreen(Screen):
     def footer_actions(self) -> list[tuple[str, Widget]]:
         """The screen's forward buttons, shown at the right of the footer."""
         return []
+
+    def footer_button(
+        self,
+        name: str,
+        label_key: str,
+        action: Callable[[], object],
+        width_mm: float = 70,
+        primary: bool = True,
+    ) -> tuple[str, Widget]:
+        """A named footer button (see `footer_actions`)."""
+        button = BigButton(
+            self.ui.tr(label_key),
+            self.t,
+            action,
+            primary=primary,
+            size_hint_x=None,
+            width=self.t.mm(width_mm),
+        )
+        return name, button

@@ -157,15 +157,4 @@ class FormScreen(FlowScreen):
             field.text += key
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
-        return [
-            (
-                "next",
-                BigButton(
-                    self.ui.tr("ui.next"),
-                    self.t,
-                    lambda: self.flow.submit_form(dict(self.values)),
-                    size_hint_x=None,
-                    width=self.t.mm(70),
-                ),
-            )
-        ]
+        return [self.footer_button("next", "ui.next", lambda: self.flow.submit_form(dict(self.values)))]

@@ -10,7 +10,7 @@ from kiosk.catalog import Material
 from kiosk.flow.controller import Step
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
-from kiosk.screens.widgets import BigButton, Panel, Text, column
+from kiosk.screens.widgets import Panel, Text, column
 
 
 class GuideScreen(FlowScreen):
@@ -66,15 +66,4 @@ class GuideScreen(FlowScreen):
         return panel
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
-        return [
-            (
-                "next",
-                BigButton(
-                    self.ui.tr("ui.guide.ready"),
-                    self.t,
-                    self.flow.accept_guide,
-                    size_hint_x=None,
-                    width=self.t.mm(110),
-                ),
-            )
-        ]
+        return [self.footer_button("next", "ui.guide.ready", self.flow.accept_guide, width_mm=110)]

@@ -73,15 +73,4 @@ class MaterialsScreen(FlowScreen):
         return panel
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
-        return [
-            (
-                "next",
-                BigButton(
-                    self.ui.tr("ui.next"),
-                    self.t,
-                    self.flow.finish_materials,
-                    size_hint_x=None,
-                    width=self.t.mm(70),
-                ),
-            )
-        ]
+        return [self.footer_button("next", "ui.next", self.flow.finish_materials)]

@@ -12,7 +12,7 @@ from kivy.uix.widget import Widget
 from kiosk.flow.controller import Step
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
-from kiosk.screens.widgets import BigButton, Text, spacer
+from kiosk.screens.widgets import Text, spacer
 
 
 class ReceiptScreen(FlowScreen):
@@ -51,15 +51,4 @@ class ReceiptScreen(FlowScreen):
         return row
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
-        return [
-            (
-                "done",
-                BigButton(
-                    self.ui.tr("ui.receipt.done"),
-                    self.t,
-                    self.flow.finish,
-                    size_hint_x=None,
-                    width=self.t.mm(90),
-                ),
-            )
-        ]
+        return [self.footer_button("done", "ui.receipt.done", self.flow.finish, width_mm=90)]

@@ -73,15 +73,4 @@ class ReviewScreen(FlowScreen):
         return self._section("ui.review.signature", "", Step.SIGN, extra=image)
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
-        return [
-            (
-                "submit",
-                BigButton(
-                    self.ui.tr("ui.review.submit"),
-                    self.t,
-                    self.flow.confirm,
-                    size_hint_x=None,
-                    width=self.t.mm(80),
-                ),
-            )
-        ]
+        return [self.footer_button("submit", "ui.review.submit", self.flow.confirm, width_mm=80)]

@@ -8,7 +8,7 @@ from kivy.uix.widget import Widget
 from kiosk.flow.controller import Step
 from kiosk.screens.base import FlowScreen
 from kiosk.screens.signature_view import SignatureArea
-from kiosk.screens.widgets import BigButton, Text
+from kiosk.screens.widgets import Text
 
 
 class SignScreen(FlowScreen):
@@ -39,27 +39,9 @@ class SignScreen(FlowScreen):
         return box
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
-        t = self.t
         return [
-            (
-                "clear",
-                BigButton(
-                    self.ui.tr("ui.sign.clear"),
-                    t,
-                    self.flow.clear_signature,
-                    primary=False,
-                    size_hint_x=None,
-                    width=t.mm(60),
-                ),
+            self.footer_button(
+                "clear", "ui.sign.clear", self.flow.clear_signature, width_mm=60, primary=False
             ),
-            (
-                "next",
-                BigButton(
-                    self.ui.tr("ui.sign.done"),
-                    t,
-                    self.flow.finish_signature,
-                    size_hint_x=None,
-                    width=t.mm(60),
-                ),
-            ),
+            self.footer_button("next", "ui.sign.done", self.flow.finish_signature, width_mm=60),
         ]
