@@ -410,3 +410,13 @@ class IdCardReader:
         if self.photo_decoder and self.photo_decoder.decode(card.raw_photo):
             card.photo = "decoded"
         return card
+
+
+def probe(port: str, timeout: float = 1.0) -> bool:
+    """Whether a GA 467 reader answers a status check on `port` within `timeout` seconds."""
+    try:
+        with IdCardReader(port, command_timeout=timeout) as reader:
+            reader.transact(CMD_STATUS)
+    except IdCardError:
+        return False
+    return True

@@ -253,3 +253,15 @@ class ReceiptPrinter:
         if not after.ready:
             raise after.error() or PrinterError("PRINTER_STATUS_UNKNOWN")
         return len(job)
+
+
+def probe(port: str, timeout: float = 1.0, baud: int = 115200) -> bool:
+    """Whether an ESC/POS printer answers a real-time status request on `port` within `timeout`."""
+    try:
+        with ReceiptPrinter(port, baud, status_timeout=timeout) as printer:
+            port_ = printer._port()
+            port_.reset_input_buffer()
+            port_.write(bytes([DLE, 0x04, 1]))
+            return printer._read_status_byte(port_) is not None
+    except (PrinterError, serial.SerialException, OSError):
+        return False

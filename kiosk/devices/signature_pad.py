@@ -197,3 +197,15 @@ class SignaturePad:
                 if packet[0] & CONTROL_BIT:
                     return packet
         raise SignaturePadError("SIGPAD_SILENT", detail=f"{self.port_name}: no reply to query")
+
+
+def probe(port: str, timeout: float = 1.0, baud: int = 38400) -> bool:
+    """Whether an ISDV4 pad answers the pen query on `port` within `timeout` seconds."""
+    pad = SignaturePad(port, baud, reply_timeout=timeout)
+    try:
+        pad.open()
+    except SignaturePadError:
+        return False
+    finally:
+        pad.close()
+    return True
