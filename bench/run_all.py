@@ -5,6 +5,8 @@ import pkgutil
 from pathlib import Path
 
 if __name__ == "__main__":
-    for module in sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name != "run_all"):
+    for module in sorted(
+        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name != "run_all"
+    ):
         print(f"== bench/{module}.py")
         importlib.import_module(f"bench.{module}").main()

@@ -52,6 +52,9 @@ class IdCardConfig:
     poll_interval_s: float = 0.5
     command_timeout_s: float = 0.5
     read_timeout_s: float = 3.0
+    read_attempts: int = 3  # a read that fails after the card was found is tried again from find
+    disconnect_after: int = 3  # probes in a row that miss before the reader counts as disconnected
+    idle_check_s: float = 10.0  # status check while no card is wanted, to notice an unplugged reader
     photo_decoder: str = ""  # path of the reader vendor's WLT library; empty: photo unavailable
 
 

@@ -1,6 +1,5 @@
-"""Card-number checks: GB 11643-1999 (MOD 11-2) and the 7-3-1 rule of the 2017 foreigner card.
-
-Pure functions; the ID-card parser and the forms use them.
+"""Card-number checks: GB 11643-1999 (MOD 11-2) and the 7-3-1 rule of the 2017 foreigner card,
+each against the birth date and sex printed on the same card. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -14,7 +13,13 @@ WEIGHTS_731 = (7, 3, 1)
 
 def mod11_2_ok(number: str) -> bool:
     """18 characters whose last is the ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    return len(number) == 18 and number[:17].isdigit() and mod_11_2.is_valid(number)
+    return (
+        len(number) == 18
+        and number.isascii()
+        and number[:17].isdigit()
+        and number[17] in "0123456789X"
+        and mod_11_2.is_valid(number)
+    )
 
 
 def resident_number_ok(number: str, birth_date: str = "", sex: str = "") -> bool:
@@ -57,14 +62,35 @@ def check_731(body: str) -> str:
     return str(total % 10)
 
 
-def foreigner_2017_number_ok(number: str) -> bool:
-    """15 characters: 3-letter country code, 11 digits, then the 7-3-1 check digit."""
+def foreigner_2017_number_ok(number: str, birth_date: str = "") -> bool:
+    """15 characters: 3-letter country code, 4-digit region, YYMMDD of birth, a sequence digit and
+    the 7-3-1 check digit. The layout is single-sourced (research notes §8.6, §13)."""
     return (
         len(number) == 15
+        and number[:3].isascii()
         and number[:3].isalpha()
+        and number[3:].isascii()
         and number[3:].isdigit()
         and check_731(number[:14]) == number[14]
+        and (not birth_date or number[7:13] == birth_date[2:])
     )
+
+
+def foreigner_2023_number_ok(number: str, birth_date: str = "", sex: str = "") -> bool:
+    """18 digits starting with 9, MOD 11-2 like a resident number, birth date and sex encoded alike."""
+    return number[:1] == "9" and mod11_2_ok(number) and encodes(number, birth_date, sex)
+
+
+def card_number_ok(card_type: str, number: str, birth_date: str, sex: str) -> bool:
+    """The number printed on a card of `card_type`, checked by that type's rule (birth YYYYMMDD, 男/女).
+
+    The Hong Kong/Macau/Taiwan permit number follows GB 11643 like a resident number.
+    """
+    if card_type == "foreign_2017":
+        return foreigner_2017_number_ok(number, birth_date)
+    if card_type == "foreign_2023":
+        return foreigner_2023_number_ok(number, birth_date, sex)
+    return resident_number_ok(number, birth_date, sex)
 
 
 def mask_name(name: str) -> str:

@@ -7,78 +7,110 @@ import base64
 import json
 import time
 
-from kiosk.devices.idcard import CardData, IdCardReader
+from kiosk.devices.idcard import CardData, IdCardReader, WltDecoder, commands
 from kiosk.errors import IdCardError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("devices", help="use one device directly")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    read_id = actions.add_parser("read-id", help="wait for an ID card, read it once, print its data")
-    read_id.add_argument("--port", required=True)
-    read_id.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a card")
+    register_idcard(actions)
+
+
+# --- ID-card reader ---
+
+CARD_KEYS = (
+    "card_type",
+    "name",
+    "name_en",
+    "sex",
+    "nation",
+    "birth_date",
+    "address",
+    "id_number",
+    "issuer",
+    "valid_from",
+    "valid_to",
+    "photo",
+)
+
+
+def register_idcard(actions: argparse._SubParsersAction) -> None:
+    read_id = actions.add_parser(
+        "read-id",
+        help="wait for an ID card, read it once, print its data",
+        description="Exit 0 after a good read; on any failure one line naming it and exit status 2.",
+    )
+    read_id.add_argument("--port", required=True, help="the reader's serial port, e.g. /dev/kiosk/idcard")
+    read_id.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for a card (default 30)"
+    )
     read_id.add_argument("--json", action="store_true", help="print one JSON object")
+    read_id.add_argument("--baud", type=int, help="line speed (default: devices.idcard.baud)")
+    read_id.add_argument(
+        "--appended-address",
+        action="store_true",
+        help="also read the newest appended address (extra.appended_address)",
+    )
     read_id.set_defaults(func=read_id_card)
-    info = actions.add_parser("idcard-info", help="print the reader's SAM id and status")
+    info = actions.add_parser("idcard-info", help="print the reader's status and SAM id")
     info.add_argument("--port", required=True)
+    info.add_argument("--baud", type=int, help="line speed to talk at (default: devices.idcard.baud)")
+    info.add_argument("--set-baud", type=int, metavar="BAUD", help="first switch the reader to this speed")
     info.set_defaults(func=idcard_info)
 
 
+def idcard_reader(args: argparse.Namespace) -> IdCardReader:
+    settings = args.load_config().devices.idcard
+    decoder = WltDecoder(settings.photo_decoder) if settings.photo_decoder else None
+    return IdCardReader(
+        args.port,
+        args.baud or settings.baud,
+        settings.command_timeout_s,
+        settings.read_timeout_s,
+        decoder,
+        settings.read_attempts,
+    )
+
+
 def card_json(card: CardData) -> dict:
-    return {
-        "card_type": card.card_type,
-        "name": card.name,
-        "name_en": card.name_en,
-        "sex": card.sex,
-        "nation": card.nation,
-        "birth_date": card.birth_date,
-        "address": card.address,
-        "id_number": card.id_number,
-        "issuer": card.issuer,
-        "valid_from": card.valid_from,
-        "valid_to": card.valid_to,
-        "photo": card.photo,
-        "raw_text_b64": base64.b64encode(card.raw_text).decode(),
-        "raw_photo_b64": base64.b64encode(card.raw_photo).decode(),
-        "extra": card.extra,
-    }
+    """The `read-id --json` contract: these keys, always all of them."""
+    data: dict = {key: getattr(card, key) for key in CARD_KEYS}
+    data["raw_text_b64"] = base64.b64encode(card.raw_text).decode()
+    data["raw_photo_b64"] = base64.b64encode(card.raw_photo).decode()
+    data["extra"] = dict(card.extra)
+    return data
 
 
 def read_id_card(args: argparse.Namespace) -> int:
+    reader = idcard_reader(args)
     deadline = time.monotonic() + args.timeout
-    with IdCardReader(args.port) as reader:
-        while True:
-            try:
-                card = reader.read_card()
-                break
-            except IdCardError as e:
-                if e.code != "IDCARD_NO_CARD" or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
+    with reader:
+        while (card := reader.read_card_if_present(appended_address=args.appended_address)) is None:
+            if time.monotonic() >= deadline:
+                raise IdCardError("IDCARD_NO_CARD", detail=f"no card within {args.timeout:g} s")
+            time.sleep(min(0.3, max(0.0, deadline - time.monotonic())))
     data = card_json(card)
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
-    else:
-        for key in (
-            "card_type",
-            "name",
-            "name_en",
-            "sex",
-            "nation",
-            "birth_date",
-            "address",
-            "id_number",
-            "issuer",
-            "valid_from",
-            "valid_to",
-            "photo",
-        ):
-            print(f"{key:11} {data[key]}")
+        return 0
+    for key in CARD_KEYS:
+        print(f"{key:11} {data[key]}")
+    for key, value in data["extra"].items():
+        print(f"{key:11} {value}")
     return 0
 
 
 def idcard_info(args: argparse.Namespace) -> int:
-    with IdCardReader(args.port) as reader:
-        print(f"SAM id: {reader.sam_id()}")
-        print(f"status: {'OK' if reader.status_ok() else 'fault'}")
+    with idcard_reader(args) as reader:
+        if args.set_baud:
+            reader.set_baud(args.set_baud)
+        sw3 = reader.status()
+        print(f"port      {args.port} ({reader.baud} baud)")
+        print(f"status    {sw3:02X} {commands.status_meaning(sw3)}")
+        if sw3 != commands.SW_OK:
+            raise commands.status_error(commands.STATUS, sw3)
+        sam = reader.sam_id()
+        print(f"SAM id    {sam.text}")
+        print(f"SAM bytes {sam.raw.hex(' ')}")
     return 0

@@ -11,13 +11,12 @@ import sys
 import threading
 from pathlib import Path
 
-from kiosk.sim import people
-from kiosk.sim.idcard import IdCardSimulator
+from kiosk.sim.idcard import SCRIPT_HELP, IdCardSimulator
 from kiosk.sim.printer import PrinterSimulator
 from kiosk.sim.sigpad import SignaturePadSimulator
 
 HELP = {
-    "idcard": "place [resident|hk_mo_tw|foreign_2017|foreign_2023] | lift | garble | moved | silent | sam XX | ok | quit",
+    "idcard": SCRIPT_HELP,
     "printer": "paper-out | near-end | cover-open | offline | ok | quit",
     "sigpad": "silent | ok | quit",
 }
@@ -28,19 +27,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("device", choices=sorted(HELP))
     parser.add_argument("--baud", type=int, help="pace output at this rate (default: the device's)")
     parser.add_argument("--out", type=Path, default=Path("sim-receipts"), help="printer: where receipts go")
+    parser.add_argument(
+        "--link",
+        type=Path,
+        help="idcard: keep this symlink pointing at the pty (like udev's /dev/kiosk/idcard)",
+    )
     parser.set_defaults(func=simulate)
 
 
 def simulate(args: argparse.Namespace) -> int:
     make = {
-        "idcard": lambda: IdCardSimulator(args.baud or 115200),
+        "idcard": lambda: IdCardSimulator(args.baud or 115200, link=args.link),
         "printer": lambda: PrinterSimulator(args.baud or 115200, output_dir=args.out),
         "sigpad": lambda: SignaturePadSimulator(args.baud or 38400),
     }
     sim = make[args.device]().start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"port: {sim.port}", flush=True)
+    print(f"port: {getattr(sim, 'path', sim.port)}", flush=True)
     print(f"commands: {HELP[args.device]}", flush=True)
     threading.Thread(target=read_commands, args=(sim, args.device, stop), daemon=True).start()
     try:
@@ -64,9 +68,9 @@ def read_commands(sim, device: str, stop: threading.Event) -> None:
 
 
 def apply(sim, device: str, words: list[str]) -> bool:
-    command, rest = words[0], words[1:]
     if device == "idcard":
-        return apply_idcard(sim, command, rest)
+        return sim.script(" ".join(words))
+    command = words[0]
     flags = {
         "printer": {
             "paper-out": "paper_out",
@@ -84,26 +88,3 @@ def apply(sim, device: str, words: list[str]) -> bool:
         setattr(sim, flags[command], True)
         return True
     return False
-
-
-def apply_idcard(sim: IdCardSimulator, command: str, rest: list[str]) -> bool:
-    if command == "place":
-        kind = rest[0] if rest else "resident"
-        if kind not in people.ALL_TYPES:
-            return False
-        sim.place(people.ALL_TYPES[kind]())
-    elif command == "lift":
-        sim.lift()
-    elif command == "garble":
-        sim.garble_next = True
-    elif command == "moved":
-        sim.fail_next_read = True
-    elif command == "silent":
-        sim.silent = True
-    elif command == "sam" and rest:
-        sim.sam_fault = int(rest[0], 16)
-    elif command == "ok":
-        sim.silent, sim.sam_fault = False, None
-    else:
-        return False
-    return True

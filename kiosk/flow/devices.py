@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from kiosk.config import DevicesConfig
 from kiosk.devices.camera import DocumentCamera
-from kiosk.devices.idcard import IdCardReader, WltDecoder
+from kiosk.devices.idcard import CardData, IdCardReader, WltDecoder
 from kiosk.devices.printer import ReceiptPrinter
 from kiosk.devices.signature_pad import SignaturePad
-from kiosk.errors import DeviceError
+from kiosk.errors import DeviceError, IdCardError
 from kiosk.flow.bus import EventBus
 from kiosk.imaging import pages
 from kiosk.receipts import Op
@@ -72,13 +72,54 @@ class Health:
     at: float = 0.0
 
 
+class LinkWatch:
+    """Counts probes in a row that miss. A device counts as disconnected only after `limit` of them,
+    so a reader that flickers for one poll alarms nobody."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.misses = 0
+
+    def missed(self) -> bool:
+        """True exactly when this miss makes the device count as disconnected."""
+        self.misses += 1
+        return self.misses == self.limit
+
+    def answered(self) -> bool:
+        """True when the device answers again after it counted as disconnected."""
+        was_down, self.misses = self.misses >= self.limit, 0
+        return was_down
+
+
+def photo_decoder(path: str) -> WltDecoder | None:
+    """The configured vendor WLT library; a broken path is logged and the photo stays unavailable."""
+    if not path:
+        return None
+    try:
+        return WltDecoder(path)
+    except IdCardError as e:
+        log.warning(
+            "idcard.photo_decoder_missing",
+            extra={"event": "idcard.photo_decoder_missing", "detail": e.detail},
+        )
+        return None
+
+
 class DeviceService:
     def __init__(self, config: DevicesConfig, bus: EventBus) -> None:
         self.config = config
         self.bus = bus
         card = config.idcard
-        decoder = WltDecoder(card.photo_decoder) if card.photo_decoder else None
-        self.idcard = IdCardReader(card.port, card.baud, card.command_timeout_s, card.read_timeout_s, decoder)
+        self.idcard = IdCardReader(
+            card.port,
+            card.baud,
+            card.command_timeout_s,
+            card.read_timeout_s,
+            photo_decoder(card.photo_decoder),
+            card.read_attempts,
+        )
+        self.idcard_link = LinkWatch(card.disconnect_after)
+        self._next_idcard_check = 0.0
         p = config.printer
         self.printer = ReceiptPrinter(p.port, p.baud, p.profile, p.flow_control, p.status_timeout_s)
         self.sigpad = SignaturePad(config.sigpad.port, config.sigpad.baud) if config.sigpad.port else None
@@ -121,25 +162,63 @@ class DeviceService:
         self.bus.publish("device.error", device=name, error=error)
 
     # --- ID card ---
+    # Events: "card.detected" (a card not read since it was placed), "card.read" (card=CardData),
+    # "device.error" (device="idcard", error=IdCardError) and "device.recovered" (device="idcard").
+    # There is no "card.lifted": after a read the SAM answers "no card" whether the card still lies
+    # there or was taken, so no reader event can confirm that the resident took it (docs/devices.md).
 
     def watch_cards(self, on: bool) -> None:
         (self.watching_cards.set if on else self.watching_cards.clear)()
 
     def _poll_card(self) -> None:
-        if not self.watching_cards.is_set():
+        """While a card is wanted: find, and read the card placed since the last read. Otherwise a
+        status check every `idle_check_s`, so an unplugged reader is noticed and re-opened."""
+        watching = self.watching_cards.is_set()
+        if not watching and time.monotonic() < self._next_idcard_check:
             return
-        try:
-            if not self.idcard.card_present():
-                self._ok("idcard")
-                return
+        found = False
+
+        def on_found() -> None:
+            nonlocal found
+            found = True
             self.bus.publish("card.detected")
-            card = self.idcard.read_card()
-        except DeviceError as e:
-            self._fault("idcard", e)
+
+        card: CardData | None = None
+        try:
+            if watching:
+                card = self.idcard.read_card_if_present(on_found=on_found)
+            else:
+                self._next_idcard_check = time.monotonic() + self.config.idcard.idle_check_s
+                self.idcard.check_status()
+        except IdCardError as e:
+            self._idcard_failed(e, card_found=found)
             return
+        self._idcard_answered()
+        if card is not None:
+            self.watching_cards.clear()  # one read per request: the flow asks again when it wants a card
+            self.bus.publish("card.read", card=card)
+
+    def _idcard_failed(self, error: IdCardError, card_found: bool) -> None:
+        if card_found:  # the reader works; this card could not be read, and the person must act now
+            self._idcard_answered()
+            self.bus.publish("device.error", device="idcard", error=error)
+        elif self.idcard_link.missed():
+            log.warning(
+                "device.disconnected",
+                extra={
+                    "event": "device.disconnected",
+                    "device": "idcard",
+                    "code": error.code,
+                    "detail": error.detail,
+                },
+            )
+            self._fault("idcard", error)
+
+    def _idcard_answered(self) -> None:
+        if self.idcard_link.answered():
+            log.warning("device.reconnected", extra={"event": "device.reconnected", "device": "idcard"})
+            self.bus.publish("device.recovered", device="idcard")
         self._ok("idcard")
-        self.watching_cards.clear()  # one read per request: the flow asks again when it wants a card
-        self.bus.publish("card.read", card=card)
 
     # --- camera ---
 

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from kiosk import idnumber
@@ -42,3 +44,29 @@ def test_2017_foreigner_number_uses_the_7_3_1_rule():
 def test_names_are_masked_in_the_middle(name, masked):
     assert idnumber.mask_name(name) == masked
     assert idnumber.mask_name(masked) == masked  # masking is idempotent, so kept receipts re-render the same
+
+
+def test_2017_foreigner_number_encodes_the_birth_date_as_yymmdd():
+    card = people.foreign_2017()
+    assert idnumber.foreigner_2017_number_ok(card.id_number, card.birth)
+    assert not idnumber.foreigner_2017_number_ok(card.id_number, "19790502")
+
+
+def test_2023_foreigner_number_starts_with_9_and_checks_like_a_resident_number():
+    card = people.foreign_2023()
+    assert idnumber.card_number_ok("foreign_2023", card.id_number, card.birth, "女")
+    assert not idnumber.card_number_ok("foreign_2023", card.id_number, card.birth, "男")
+    resident_like = people.resident(sex_code="2", birth=card.birth).id_number
+    assert not idnumber.card_number_ok("foreign_2023", resident_like, card.birth, "女")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_every_synthetic_holder_has_a_number_valid_for_their_card_type(seed):
+    card = people.random_card(random.Random(seed))
+    sex = {"1": "男", "2": "女"}[card.sex_code]
+    assert idnumber.card_number_ok(card.card_type, card.id_number, card.birth, sex)
+
+
+@pytest.mark.parametrize("number", ["１１０１０５１９４９１２３１００２Ｘ", "11010519491231002x"])
+def test_full_width_digits_and_a_lower_case_x_are_not_a_card_number(number):
+    assert not idnumber.mod11_2_ok(number)
