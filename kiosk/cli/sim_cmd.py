@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+from kiosk.sim import people
 from kiosk.sim.idcard import SCRIPT_HELP, IdCardSimulator
 from kiosk.sim.printer import PrinterSimulator
 from kiosk.sim.sigpad import SignaturePadSimulator
@@ -37,7 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def simulate(args: argparse.Namespace) -> int:
     make = {
-        "idcard": lambda: IdCardSimulator(args.baud or 115200, link=args.link),
+        "idcard": lambda: IdCardSimulator(
+            args.baud or 115200, link=args.link, queue=[make() for make in people.ALL_TYPES.values()]
+        ),
         "printer": lambda: PrinterSimulator(args.baud or 115200, output_dir=args.out),
         "sigpad": lambda: SignaturePadSimulator(args.baud or 38400),
     }

@@ -10,6 +10,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,12 +169,14 @@ class IdCardSimulator(PtyDevice):
     whichever ttyUSB the reader got; `unplug()` and `plug()` make the pty disappear and reappear.
     """
 
-    def __init__(self, baud: int = 115200, link: Path | None = None, seed: int = 0) -> None:
+    def __init__(
+        self, baud: int = 115200, link: Path | None = None, seed: int = 0, queue: Iterable[SyntheticCard] = ()
+    ) -> None:
         super().__init__(baud)
         self.link = link
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
-        self.queue: deque[SyntheticCard] = deque()
+        self.queue: deque[SyntheticCard] = deque(queue)  # `next` places them one after the other
         self.card: SyntheticCard | None = None
         self.card_state = "none"  # none | present | found | selected | read
         self.faults = Faults()

@@ -135,7 +135,7 @@ def test_the_simulator_is_scripted_on_stdin_and_keeps_its_stable_link(tmp_path):
     try:
         assert sim.stdout.readline().strip() == f"port: {link}"
         sim.stdout.readline()  # the command list
-        for line in ("place foreign_2023 2", "unplug", "plug", "fly away"):
+        for line in ("next", "next", "place foreign_2023 2", "unplug", "plug", "fly away"):
             sim.stdin.write(line + "\n")
             sim.stdin.flush()
             assert sim.stdout.readline().startswith("ok" if line != "fly away" else "?")

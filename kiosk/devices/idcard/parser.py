@@ -31,30 +31,22 @@ NATIONS = dict(
 ) | {97: "其他", 98: "外国血统中国籍人士"}
 
 # (byte offset, byte size) of every field, per card type: research notes §8.3-§8.6.
+RESIDENT_LAYOUT = {
+    "name": (0, 30),
+    "sex": (30, 2),
+    "nation": (32, 4),
+    "birth": (36, 16),
+    "address": (52, 70),
+    "number": (122, 36),
+    "issuer": (158, 30),
+    "valid_from": (188, 16),
+    "valid_to": (204, 16),
+}
 LAYOUTS: dict[str, dict[str, tuple[int, int]]] = {
-    "resident": {
-        "name": (0, 30),
-        "sex": (30, 2),
-        "nation": (32, 4),
-        "birth": (36, 16),
-        "address": (52, 70),
-        "number": (122, 36),
-        "issuer": (158, 30),
-        "valid_from": (188, 16),
-        "valid_to": (204, 16),
-    },
-    "hk_mo_tw": {
-        "name": (0, 30),
-        "sex": (30, 2),
-        "birth": (36, 16),
-        "address": (52, 70),
-        "number": (122, 36),
-        "issuer": (158, 30),
-        "valid_from": (188, 16),
-        "valid_to": (204, 16),
-        "pass_number": (220, 18),
-        "issue_count": (238, 4),
-    },
+    "resident": RESIDENT_LAYOUT,
+    # The permit keeps the resident card's fields, leaves the nation slot unused, and adds two.
+    "hk_mo_tw": {key: place for key, place in RESIDENT_LAYOUT.items() if key != "nation"}
+    | {"pass_number": (220, 18), "issue_count": (238, 4)},
     "foreign_2017": {
         "name_en": (0, 120),
         "sex": (120, 2),

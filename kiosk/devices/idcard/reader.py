@@ -4,6 +4,7 @@ exclusively, one command at a time, a deadline on every answer, retries from fin
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import logging
@@ -77,19 +78,18 @@ class IdCardReader:
         except serial.SerialException as e:
             code = OPEN_ERRORS.get(e.errno or 0, "IDCARD_NO_READER")
             raise IdCardError(code, detail=f"{self.port_name}: {e}") from None
-        try:  # refuse other opens too, also from programs that ignore flock
+        with contextlib.suppress(OSError):  # refuse other opens too, also by programs that ignore flock
             fcntl.ioctl(port.fileno(), termios.TIOCEXCL)
-        except OSError:
-            log.debug("idcard.tiocexcl_refused", extra={"event": "idcard.tiocexcl_refused"})
         self.port = port
 
     def close(self) -> None:
-        if self.port is not None:
-            try:
-                self.port.close()
-            except (serial.SerialException, OSError, termios.error):
-                log.debug("idcard.close_failed", extra={"event": "idcard.close_failed"})
-            self.port = None
+        port, self.port = self.port, None
+        if port is None:
+            return
+        with contextlib.suppress(OSError):  # a pty may outlive us: leave it openable for the next one
+            fcntl.ioctl(port.fileno(), termios.TIOCNXCL)
+        with contextlib.suppress(serial.SerialException, OSError, termios.error):
+            port.close()
 
     def __enter__(self) -> IdCardReader:
         self.open()
