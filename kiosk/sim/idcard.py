@@ -138,7 +138,7 @@ def read_frame(card: SyntheticCard, fingerprints: bool) -> bytes:
 
 @dataclass
 class Faults:
-    """What goes wrong next; `ok` clears them all. Each count is used up one command at a time."""
+    """What goes wrong next; `ok` clears them all. A fault aimed at a command is used up when it fires."""
 
     silent: bool = False  # answer nothing at all (reader hung, cable half out)
     drop: list[str] = field(default_factory=list)  # answer nothing to the next of these commands

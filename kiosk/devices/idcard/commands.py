@@ -12,6 +12,7 @@ from kiosk.errors import IdCardError
 SW_OK = 0x90
 SW_FOUND = 0x9F
 SW_NO_CONTENT = 0x91
+SW_NO_CARD = 0x80  # find: no card, or only one already read
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ class IdCardReader:
         if response.sw3 == commands.FIND.ok:
             commands.check(commands.FIND, response)
             return True
-        if response.sw3 == 0x80:
+        if response.sw3 == commands.SW_NO_CARD:
             return False
         raise commands.status_error(commands.FIND, response.sw3)
 
@@ -207,7 +207,7 @@ class IdCardReader:
         started = time.monotonic()
         for attempt in range(1, self.read_attempts + 1):
             try:
-                card = self._select_and_read(fingerprints, appended_address)
+                card = self._select_and_read(fingerprints)
                 break
             except IdCardError as e:
                 log.info(
@@ -219,6 +219,10 @@ class IdCardReader:
             time.sleep(RETRY_PAUSE_S)
             if not self.find():
                 raise IdCardError("IDCARD_CARD_MOVED", detail="card gone after a failed read")
+        if appended_address and (address := self.newest_address()):
+            card.extra["appended_address"] = address
+        if self.photo_decoder is not None and (bmp := self.photo_decoder.decode(card.raw_photo)):
+            card.photo, card.photo_bmp = PHOTO_DECODED, bmp
         log.info(
             "idcard.read",
             extra={
@@ -230,19 +234,10 @@ class IdCardReader:
         )
         return card
 
-    def _select_and_read(self, fingerprints: bool, appended_address: bool) -> CardData:
+    def _select_and_read(self, fingerprints: bool) -> CardData:
         self.run(commands.SELECT)
         command = commands.READ_WITH_FINGERPRINTS if fingerprints else commands.READ
-        card = parse_read_data(self.run(command), with_fingerprints=fingerprints)
-        if appended_address:
-            address = self.newest_address()
-            if address:
-                card.extra["appended_address"] = address
-        if self.photo_decoder is not None:
-            bmp = self.photo_decoder.decode(card.raw_photo)
-            if bmp:
-                card.photo, card.photo_bmp = PHOTO_DECODED, bmp
-        return card
+        return parse_read_data(self.run(command), with_fingerprints=fingerprints)
 
     def newest_address(self) -> str | None:
         """The newest appended address (追加住址) of the card just read; None when it has none."""
