@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from kiosk.config import DevicesConfig
 from kiosk.devices.camera import DocumentCamera
-from kiosk.devices.idcard import CardData, IdCardReader, WltDecoder
+from kiosk.devices.idcard import CardData, IdCardReader, WltDecoder, commands
 from kiosk.devices.printer import ReceiptPrinter
 from kiosk.devices.signature_pad import SignaturePad
 from kiosk.errors import DeviceError, IdCardError
@@ -163,7 +163,8 @@ class DeviceService:
 
     # --- ID card ---
     # Events: "card.detected" (a card not read since it was placed), "card.read" (card=CardData),
-    # "device.error" (device="idcard", error=IdCardError) and "device.recovered" (device="idcard").
+    # "device.error" (device="idcard", error=IdCardError), "device.recovered" (device="idcard") and,
+    # on request, "idcard.info" (sam_id, status, meaning).
     # There is no "card.lifted": after a read the SAM answers "no card" whether the card still lies
     # there or was taken, so no reader event can confirm that the resident took it (docs/devices.md).
 
@@ -219,6 +220,22 @@ class DeviceService:
             log.warning("device.reconnected", extra={"event": "device.reconnected", "device": "idcard"})
             self.bus.publish("device.recovered", device="idcard")
         self._ok("idcard")
+
+    def request_idcard_info(self) -> None:
+        """For diagnostics: publishes "idcard.info" (sam_id, status, meaning) or "device.error"."""
+
+        def job() -> None:
+            try:
+                status = self.idcard.status()
+                sam_id = self.idcard.sam_id().text if status == commands.SW_OK else ""
+            except IdCardError as e:
+                self._fault("idcard", e)
+                return
+            self._idcard_answered()
+            meaning = commands.status_meaning(status)
+            self.bus.publish("idcard.info", sam_id=sam_id, status=f"{status:02X}", meaning=meaning)
+
+        self.workers["idcard"].submit(job)
 
     # --- camera ---
 

@@ -126,3 +126,14 @@ def test_a_card_lifted_mid_read_is_reported_then_read_when_placed_again(world):
     time.sleep(0.1)
     world.sim.place(people.resident())
     world.wait_for("card.read")
+
+
+def test_diagnostics_get_the_sam_id_and_status_through_the_worker(world):
+    world.service.request_idcard_info()
+    world.wait_for("idcard.info")
+    info = world.events[-1].data
+    assert info == {"sam_id": "05.03-20201893-0123456789-0000012345", "status": "90", "meaning": "success"}
+    world.sim.script("sam 66")
+    world.service.request_idcard_info()
+    world.wait_for("idcard.info", 2)
+    assert (world.events[-1].data["status"], world.events[-1].data["sam_id"]) == ("66", "")
