@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from types import ModuleType
 import kiosk.cli
 from kiosk import __version__
 from kiosk import config as config_module
+from kiosk import log as kiosk_log
 from kiosk.errors import KioskError
 
 EXIT_ERROR = 2
@@ -50,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.setLevel(logging.WARNING)  # Kivy resets its logger's level on import; filter at the handler
+    kiosk_log.configure()  # the level is filtered at the handler: Kivy resets its logger's level on import
     try:
         args.load_config = lambda: config_module.load(args.config or config_module.default_path())
         return args.func(args) or 0
