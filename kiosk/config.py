@@ -24,7 +24,9 @@ DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 class TerminalConfig:
     id: str = "KIOSK-DEMO-0001"
     number: int = 1  # four digits in every case number printed by this terminal
+    # The device ID card (设备身份证) reported with every heartbeat: name, type, location, maintainer.
     name: str = "示例村便民服务站自助终端"
+    type: str = "立式自助服务终端"
     location: str = "示例县示例镇示例村村民委员会"
     maintainer: str = ""
     maintainer_phone: str = ""
@@ -43,6 +45,7 @@ class ScreenConfig:
     height_mm: float = 268.0
     fullscreen: bool = True
     elderly_mode: bool = False
+    opening_hours: str = "00:00-24:00"  # outside these hours the display may sleep; a touch wakes it
 
 
 @dataclass
@@ -76,7 +79,7 @@ class SignaturePadConfig:
 
 @dataclass
 class CameraConfig:
-    source: str = "/dev/video0"  # a V4L2 device, a video file or a folder of images
+    source: str = "/dev/kiosk/camera"  # a V4L2 device, a video file or a folder of images
     width: int = 4160
     height: int = 3120
     fourcc: str = "MJPG"
@@ -101,6 +104,16 @@ class BackofficeConfig:
 
 
 @dataclass
+class HealthConfig:
+    heartbeat_interval_s: float = 300.0
+    clock_tolerance_s: float = 30.0  # receipts and signatures carry times
+    disk_low_bytes: int = 2_000_000_000
+    upload_stale_hours: float = 4.0
+    disconnect_after_misses: int = 3  # a device that flickers once is not "disconnected"
+    keep_delivered_days: int = 30  # delivered bundle files are removed by the nightly maintenance after this
+
+
+@dataclass
 class KeysConfig:
     dir: str = "/etc/kiosk/keys"
     suite: Literal["modern", "gm"] = "modern"
@@ -112,6 +125,7 @@ class Config:
     screen: ScreenConfig = field(default_factory=ScreenConfig)
     devices: DevicesConfig = field(default_factory=DevicesConfig)
     backoffice: BackofficeConfig = field(default_factory=BackofficeConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
     keys: KeysConfig = field(default_factory=KeysConfig)
 
     @property
@@ -138,6 +152,41 @@ def load(path: Path | None) -> Config:
     if path is None:
         return Config()
     return schema.load(Config, path, ConfigError)
+
+
+def update_file(path: Path, values: dict[str, Any]) -> None:
+    """Set dotted keys (e.g. "devices.printer.port") in a config file, keeping its comments and layout.
+
+    The result is checked by loading it before it atomically replaces the file."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    for dotted, value in values.items():
+        table, key = dotted.rsplit(".", 1)
+        _set_line(lines, table, key, tomli_w.dumps({key: value}).strip())
+    text = "\n".join(lines) + "\n"
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        load(tmp)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _set_line(lines: list[str], table: str, key: str, assignment: str) -> None:
+    header = f"[{table}]"
+    if header not in (line.strip() for line in lines):
+        lines.extend(["", header, assignment])
+        return
+    start = next(i for i, line in enumerate(lines) if line.strip() == header) + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    for i in range(start, end):
+        if lines[i].split("=", 1)[0].strip() == key:
+            lines[i] = assignment
+            return
+    last = max((i for i in range(start, end) if lines[i].strip()), default=start - 1)
+    lines.insert(last + 1, assignment)
 
 
 def with_overrides(config: Config, overrides: dict[str, Any]) -> Config:

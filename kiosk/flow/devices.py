@@ -126,6 +126,7 @@ class DeviceService:
         c = config.camera
         self.camera = DocumentCamera(c.source, c.width, c.height, c.fourcc, c.preview_width)
         self.health: dict[str, Health] = {}
+        self.paper_near_end = False
         self.watching_cards = threading.Event()
         self.watching_camera = threading.Event()
         self.signing = threading.Event()
@@ -160,6 +161,38 @@ class DeviceService:
     def _fault(self, name: str, error: DeviceError) -> None:
         self.health[name] = Health(False, error.code, error.detail, time.time())
         self.bus.publish("device.error", device=name, error=error)
+
+    def check(self) -> None:
+        """Probe the ID-card reader and the printer on their own workers, between jobs; the results
+        land in `health` and `paper_near_end` (heartbeats, diagnostics)."""
+        self.workers["idcard"].submit(self._check_idcard)
+        self.workers["printer"].submit(self._check_printer)
+
+    def _check_idcard(self) -> None:
+        if self.watching_cards.is_set():
+            return  # a transaction is polling the reader: its health is current
+        try:
+            ok = self.idcard.status_ok()
+        except DeviceError as e:
+            self._fault("idcard", e)
+            return
+        if ok:
+            self._ok("idcard")
+        else:
+            self._fault("idcard", IdCardError("IDCARD_SAM_FAULT", status="status"))
+
+    def _check_printer(self) -> None:
+        try:
+            status = self.printer.status()
+        except DeviceError as e:
+            self._fault("printer", e)
+            return
+        self.paper_near_end = status.known and status.paper_near_end
+        error = status.error()
+        if error:
+            self._fault("printer", error)
+        else:
+            self._ok("printer")
 
     # --- ID card ---
     # Events: "card.detected" (a card not read since it was placed), "card.read" (card=CardData),

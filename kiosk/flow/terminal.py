@@ -14,6 +14,7 @@ from kiosk.config import Config
 from kiosk.flow.bus import EventBus
 from kiosk.flow.controller import FlowController
 from kiosk.flow.devices import DeviceService
+from kiosk.health import HealthMonitor
 from kiosk.outbox import Outbox
 from kiosk.session_store import purge_leftovers
 from kiosk.submission import Submitter
@@ -42,6 +43,7 @@ class Terminal:
             ),
         )
         self.devices = DeviceService(config.devices, self.bus)
+        self.health = HealthMonitor(config, self.devices, self.outbox, device_key, township)
         submitter = Submitter(config, self.outbox, device_key, township)
         self.flow = FlowController(config, self.catalog, self.devices, self.bus, submitter)
         self.bus.subscribe("submit.done", lambda event: self.uploads.wake())
@@ -49,9 +51,11 @@ class Terminal:
     def start(self) -> Terminal:
         self.devices.start()
         self.uploads.start()
+        self.health.start()
         return self
 
     def stop(self) -> None:
+        self.health.stop()
         self.flow.start_over()
         self.devices.stop()
         self.uploads.stop()
