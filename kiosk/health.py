@@ -149,7 +149,9 @@ def device_states(devices: DeviceProbe, config: DevicesConfig) -> dict[str, dict
 
 
 def oldest_unsent_age(outbox: Outbox, now: float) -> float | None:
-    created = [datetime.fromisoformat(e.created_at).timestamp() for e in outbox.entries() if e.state == SEALED]
+    created = [
+        datetime.fromisoformat(e.created_at).timestamp() for e in outbox.entries() if e.state == SEALED
+    ]
     return round(now - min(created), 1) if created else None
 
 

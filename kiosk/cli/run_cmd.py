@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
+
+from kiosk.health import version
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.screens.app import run_app
 
     terminal = Terminal(config).start()
+    log.info("kiosk %s started", version(), extra={"event": "app.started", "version": version()})
     try:
         run_app(terminal)
     finally:

@@ -66,7 +66,9 @@ class KioskApp(App):
         self.flow.listeners.append(self._flow_changed)
         Clock.schedule_interval(lambda _dt: self.terminal.bus.drain(), BUS_INTERVAL_S)
         Clock.schedule_interval(self._check_idle, 1.0)
-        sdnotify.attach(Clock.schedule_once, Clock.schedule_interval)  # READY=1, then WATCHDOG=1 from this loop
+        sdnotify.attach(
+            Clock.schedule_once, Clock.schedule_interval
+        )  # READY=1, then WATCHDOG=1 from this loop
         if self.started_hook:
             Clock.schedule_once(lambda _dt: self.started_hook(self), 0.5)
         return self.manager
