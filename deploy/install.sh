@@ -48,6 +48,7 @@ CHANGED=0
 
 # What this script puts on the box: source (in deploy/), destination, mode.
 FILES="
+bin/kiosk /opt/kiosk/bin/kiosk 0755
 session/kiosk-session /opt/kiosk/bin/kiosk-session 0755
 session/kiosk-xsession /opt/kiosk/bin/kiosk-xsession 0755
 kiosk-release /opt/kiosk/bin/kiosk-release 0755
@@ -115,10 +116,20 @@ install_packages() {
 users_and_folders() {
     put "$here/system/sysusers-kiosk.conf" /etc/sysusers.d/kiosk.conf 0644
     put "$here/system/tmpfiles-kiosk.conf" /etc/tmpfiles.d/kiosk.conf 0644
-    grep -q '^kiosk:' "$R/etc/passwd" 2>/dev/null || changed "created user kiosk"
-    systemd-sysusers --root="$ROOT" "$R/etc/sysusers.d/kiosk.conf" >/dev/null 2>&1 ||
+    if ! user_complete; then
         systemd-sysusers --root="$ROOT" "$R/etc/sysusers.d/kiosk.conf"
+        changed "created user kiosk and its device groups"
+    fi
     systemd-tmpfiles --create --root="$ROOT" "$R/etc/tmpfiles.d/kiosk.conf"
+}
+
+# user_complete: the kiosk user exists and is in every group the sysusers file names.
+user_complete() {
+    grep -q '^kiosk:' "$R/etc/passwd" 2>/dev/null || return 1
+    awk '$1 == "m" && $2 == "kiosk" { print $3 }' "$here/system/sysusers-kiosk.conf" | while read -r group; do
+        grep -Eq "^$group:[^:]*:[^:]*:(.*,)?kiosk(,|$)" "$R/etc/group" || echo "$group"
+    done | grep -q . && return 1
+    return 0
 }
 
 release_files() {
@@ -161,6 +172,11 @@ $FILES
 LIST
     seed "$here/kiosk.toml.example" /etc/kiosk/kiosk.toml 0640 kiosk
     seed "$here/udev/usb-devices.txt" /etc/kiosk/usb-devices.txt 0644 root
+    if [ "$(readlink "$R/usr/local/bin/kiosk" 2>/dev/null)" != /opt/kiosk/bin/kiosk ]; then
+        mkdir -p "$R/usr/local/bin"
+        ln -sfn /opt/kiosk/bin/kiosk "$R/usr/local/bin/kiosk"
+        changed "linked /usr/local/bin/kiosk"
+    fi
     rules=$(mktemp)
     "$here/udev/kiosk-udev-rules" "$R/etc/kiosk/usb-devices.txt" >"$rules" || { rm -f "$rules"; exit 1; }
     put "$rules" "$RULES" 0644
@@ -231,10 +247,10 @@ do_uninstall() {
     done <<LIST
 $FILES
 LIST
-    rm -f "$R$RULES"
+    rm -f "$R$RULES" "$R/usr/local/bin/kiosk"
     rm -rf "$R/opt/kiosk"
-    for folder in /etc/X11/xorg.conf.d /etc/systemd/system.conf.d /etc/systemd/logind.conf.d \
-        /etc/systemd/journald.conf.d /etc/sysusers.d /etc/tmpfiles.d /etc/udev/rules.d /etc/sysctl.d; do
+    for folder in /etc/X11/xorg.conf.d /etc/X11 /etc/systemd/system.conf.d /etc/systemd/logind.conf.d \
+        /etc/systemd/journald.conf.d; do  # ours when empty; stock folders stay
         rmdir "$R$folder" 2>/dev/null || true
     done
     if [ "$PURGE" = yes ]; then
