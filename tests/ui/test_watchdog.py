@@ -1,5 +1,6 @@
 """The systemd watchdog without systemd: a datagram socket stands in for NOTIFY_SOCKET."""
 
+import itertools
 import socket
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def test_app_pings_from_its_ui_loop_and_stops_when_the_loop_freezes(tmp_path):
     before = [t for t, text in messages[texts.index("READY=1") : freeze] if text == "WATCHDOG=1"]
     after = [t for t, text in messages[thaw:] if text == "WATCHDOG=1"]
     assert len(before) >= 5, texts  # regular pings while the loop runs …
-    gaps = [b - a for a, b in zip(before, before[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(before)]
     assert sorted(gaps)[len(gaps) // 2] < 4 * PING_INTERVAL_S, gaps
     assert "WATCHDOG=1" not in texts[freeze:thaw]  # … none while it is frozen …
     assert messages[thaw][0] - messages[freeze][0] >= 2.5
