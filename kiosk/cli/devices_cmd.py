@@ -58,6 +58,17 @@ def register_idcard(actions: argparse._SubParsersAction) -> None:
     info.add_argument("--baud", type=int, help="line speed to talk at (default: devices.idcard.baud)")
     info.add_argument("--set-baud", type=int, metavar="BAUD", help="first switch the reader to this speed")
     info.set_defaults(func=idcard_info)
+    register_detect(actions)
+
+
+def register_detect(actions: argparse._SubParsersAction) -> None:
+    detect = actions.add_parser(
+        "detect", help="probe every serial port for the ID-card reader, the printer and the pad"
+    )
+    detect.add_argument("--port", action="append", help="probe only this port (repeatable)")
+    detect.add_argument("--timeout", type=float, default=0.5, help="seconds to wait for each answer")
+    detect.add_argument("--write", action="store_true", help="write the ports found into the config file")
+    detect.set_defaults(func=detect_devices)
 
 
 def idcard_reader(args: argparse.Namespace) -> IdCardReader:
@@ -99,6 +110,23 @@ def read_id_card(args: argparse.Namespace) -> int:
     for key, value in data["extra"].items():
         print(f"{key:11} {value}")
     return 0
+
+
+def detect_devices(args: argparse.Namespace) -> int:
+    from kiosk import config as config_module
+    from kiosk import detect
+
+    config = args.load_config()
+    ports = args.port or detect.serial_ports()
+    found = detect.detect(ports, config.devices, timeout=args.timeout)
+    for device in found:
+        print(f"{device.role:8} {device.port}" + (f"  {device.baud} baud" if device.baud else ""))
+    print(f"{len(found)} of {len(ports)} ports answered")
+    if args.write and found:
+        path = args.config or config_module.default_path() or config_module.DEFAULT_PATH
+        config_module.update_file(path, detect.config_values(found))
+        print(f"written to {path}")
+    return 0 if found else 1
 
 
 def idcard_info(args: argparse.Namespace) -> int:

@@ -169,7 +169,9 @@ class EscPosState:
         self.text.clear()
 
     def _reset(self) -> None:
+        """ESC @: modes back to defaults and the unprinted line buffer cleared, as on a real printer."""
         self.align, self.scale, self.bold, self.chinese = 0, 1, False, False
+        self.text.clear()
 
     def _cut(self) -> None:
         if self.text:
