@@ -98,7 +98,9 @@ def detect(
     for port in ports:
         device = detect_port(port, config, probes or Probes(), timeout)
         if device:
-            log.info("%s on %s", device.role, device.port, extra={"event": "detect.found", "device": device.role})
+            log.info(
+                "%s on %s", device.role, device.port, extra={"event": "detect.found", "device": device.role}
+            )
             found.append(device)
     return found
 
