@@ -7,9 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages: runtime (zbar, CJK fonts, GL for Kivy, TTS), test tools (Xvfb, poppler).
+# Debian packages: runtime (zbar, CJK fonts, GL for Kivy, TTS), test tools (Xvfb, poppler;
+# shellcheck, systemd-analyze/sysusers/tmpfiles and openssl for the deploy tests).
 APT_PACKAGES := python3-venv python3-dev xvfb xauth libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 \
-	libmtdev1 xsel libzbar0 fonts-noto-cjk fonts-wqy-microhei espeak-ng poppler-utils
+	libmtdev1 xsel libzbar0 fonts-noto-cjk fonts-wqy-microhei espeak-ng poppler-utils \
+	shellcheck systemd openssl
 
 .PHONY: demo test lint bench soak system venv clean
 

@@ -215,7 +215,7 @@ next_steps() {
 
 Next steps (deploy/README.md, "Enrol the terminal"):
   1. Edit /etc/kiosk/kiosk.toml: [terminal] id, number, name, type, location, maintainer,
-     maintainer_phone, opening hours; [backoffice] url.
+     maintainer_phone; [backoffice] url.
   2. Plug in the devices, then:  kiosk devices detect --write
   3. kiosk keys init --dir /etc/kiosk/keys; copy the township's township.pub into /etc/kiosk/keys;
      give the printed fingerprint and the one-time code to the township back office.

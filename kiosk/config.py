@@ -45,7 +45,6 @@ class ScreenConfig:
     height_mm: float = 268.0
     fullscreen: bool = True
     elderly_mode: bool = False
-    opening_hours: str = "00:00-24:00"  # outside these hours the display may sleep; a touch wakes it
 
 
 @dataclass

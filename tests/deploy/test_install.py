@@ -31,11 +31,18 @@ def snapshot(root: Path) -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="module")
-def stage(base_system, build_release, release_key):
+def stage(base_system, build_release, release_key, tmp_path_factory):
+    """The first install comes from the offline bundle, as on a village box without network."""
+    out = tmp_path_factory.mktemp("offline")
+    bundle = run(
+        DEPLOY / "build-offline-bundle.sh", "--release", build_release("0.1.0"),
+        "--release-key", release_key[1], "--out", out, "--no-debs",
+    ).stdout.strip()  # fmt: skip
+    with tarfile.open(bundle) as tar:
+        tar.extractall(out, filter="data")
+    unpacked = out / Path(bundle).name.removesuffix(".tar")
     before = snapshot(base_system)
-    result = run(
-        INSTALL, "--root", base_system, "--release", build_release("0.1.0"), "--release-key", release_key[1]
-    )
+    result = run(unpacked / "deploy/install.sh", "--root", base_system, "--offline", unpacked)
     return base_system, before, result
 
 
