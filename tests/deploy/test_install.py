@@ -140,7 +140,7 @@ def test_a_good_update_switches_and_a_failing_one_rolls_back(stage, build_releas
 
     failed = run(RELEASE, "--root", root, "apply", build_release("0.1.2", broken=True), check=False)
     assert failed.returncode == 3
-    assert "kiosk_vendor_sdk" in failed.stdout and "rolled back to 0.1.1" in failed.stderr
+    assert "kiosk_vendor_sdk" in failed.stdout + failed.stderr and "rolled back to 0.1.1" in failed.stderr
     assert current(root) == "releases/0.1.1" and installed_version(root) == "0.1.1"
     assert sorted(p.name for p in (root / "opt/kiosk/releases").iterdir()) == ["0.1.0", "0.1.1"]
 
