@@ -250,7 +250,7 @@ class DeviceService:
 
     def _idcard_answered(self) -> None:
         if self.idcard_link.answered():
-            log.warning("device.reconnected", extra={"event": "device.reconnected", "device": "idcard"})
+            log.info("device.reconnected", extra={"event": "device.reconnected", "device": "idcard"})
             self.bus.publish("device.recovered", device="idcard")
         self._ok("idcard")
 
