@@ -69,3 +69,18 @@ def truetype_cjk() -> str:
     if not WQY_MICROHEI.exists():
         raise KioskError("FILE_MISSING", file=str(WQY_MICROHEI))
     return str(WQY_MICROHEI)
+
+
+@cache
+def coverage(path: str) -> frozenset[int]:
+    """The code points a font file has glyphs for (its first face)."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(path, fontNumber=0, lazy=True).getBestCmap())
+
+
+def raster_font_for(char: str) -> str:
+    """WenQuanYi for most text; Noto Sans CJK SC (which Pillow, unlike reportlab, can draw) for the
+    rare characters WenQuanYi lacks (CJK Extension A and B, common in names)."""
+    primary = truetype_cjk()
+    return primary if ord(char) in coverage(primary) else ui_font()
