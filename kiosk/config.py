@@ -67,6 +67,8 @@ class PrinterConfig:
     profile: str = "generic-80mm"
     flow_control: Literal["none", "rtscts", "xonxoff"] = "none"
     status_timeout_s: float = 0.5
+    finish_timeout_s: float = 20.0  # from the last byte sent to the printer's "printed" (GS r) reply
+    status_poll_s: float = 60.0  # status check between jobs (paper near end for the heartbeat)
 
 
 @dataclass

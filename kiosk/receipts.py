@@ -111,16 +111,19 @@ def display_width(text: str) -> int:
     return sum(1 if ord(c) < 0x80 else 2 for c in text)
 
 
+NO_LINE_START = set("，。、；：？！）】》”’…—·,.;:?!)")  # closing marks never begin a line (避头)
+
+
 def wrap(text: str, columns: int) -> list[str]:
-    """Break `text` into lines of at most `columns` display columns (a Han character is two)."""
-    lines, line, width = [], "", 0
+    """Break `text` into lines of at most `columns` display columns (a Han character is two); a
+    closing mark that would begin a line takes the character before it along."""
+    lines, line = [], ""
     for char in text:
-        w = display_width(char)
-        if width + w > columns:
-            lines.append(line)
-            line, width = "", 0
+        if display_width(line + char) > columns:
+            carry = line[-1] if char in NO_LINE_START and len(line) > 1 else ""
+            lines.append(line[: len(line) - len(carry)])
+            line = carry
         line += char
-        width += w
     return [*lines, line]
 
 

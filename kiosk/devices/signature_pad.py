@@ -11,7 +11,19 @@ from dataclasses import dataclass
 
 import serial
 
+from kiosk.devices.profiles import load_profile
 from kiosk.errors import SignaturePadError
+
+
+@dataclass(frozen=True)
+class PadProfile:
+    """A pad model (kiosk/devices/profiles/*.toml)."""
+
+    name: str
+    baud: int = 38400
+    packets_per_second: float = 133.0
+    points_per_mm: int = 100
+
 
 # --- Codec -------------------------------------------------------------------------------------
 # Every packet starts with a byte that has bit 7 set; all other bytes have it clear.
@@ -68,6 +80,7 @@ CMD_STOP = b"0"
 CMD_START = b"1"
 CMD_QUERY = b"*"
 POINTS_PER_MM = 100  # W8001 pen resolution
+ISDV4_RATES = (38400, 19200)  # inputattach's rule: try the other rate when the query goes unanswered
 
 
 # --- Parser (pure) -----------------------------------------------------------------------------
@@ -125,41 +138,72 @@ def parse_pen(packet: bytes, t: float) -> PenSample | None:
 
 
 class SignaturePad:
-    def __init__(self, port: str, baud: int = 38400, reply_timeout: float = 1.0) -> None:
+    def __init__(
+        self, port: str, baud: int = 0, reply_timeout: float = 1.0, profile: str = "isdv4"
+    ) -> None:
+        self.profile = load_profile(PadProfile, profile)
         self.port_name = port
-        self.baud = baud
+        self.baud = baud or self.profile.baud
         self.reply_timeout = reply_timeout
         self.port: serial.Serial | None = None
         self.decoder = PacketDecoder()
         self.info: PadInfo | None = None
+        self._last_t = 0.0
 
     def open(self) -> PadInfo:
-        """Open the port, stop streaming, ask for the pad's ranges (the wake-up sequence of the kernel driver)."""
+        """Open the port, stop streaming, ask for the pad's ranges (the wake-up sequence of the
+        kernel driver); if the pad stays silent, try the other ISDV4 rate once."""
+        rates = [self.baud, *(r for r in ISDV4_RATES if r != self.baud)][:2]
+        for rate in rates:
+            try:
+                self.info = self._query_at(rate)
+            except SignaturePadError as e:
+                self.close()
+                if e.code != "SIGPAD_SILENT" or rate == rates[-1]:
+                    raise
+                continue
+            self.baud = rate
+            return self.info
+        raise SignaturePadError("SIGPAD_SILENT", detail=self.port_name)
+
+    def _query_at(self, baud: int) -> PadInfo:
         try:
-            self.port = serial.Serial(self.port_name, self.baud, timeout=0.05, exclusive=True)
-        except serial.SerialException as e:
+            self.port = serial.Serial(self.port_name, baud, timeout=0.05, exclusive=True)
+        except (serial.SerialException, OSError) as e:
             raise SignaturePadError("SIGPAD_NO_PAD", detail=f"{self.port_name}: {e}") from None
         self._write(CMD_STOP)
         time.sleep(0.25)
         self.port.reset_input_buffer()
+        self.decoder = PacketDecoder()
         self._write(CMD_QUERY)
-        self.info = parse_query(self._await_control())
-        return self.info
+        return parse_query(self._await_control())
 
     def close(self) -> None:
         if self.port:
             self.port.close()
             self.port = None
 
+    def __enter__(self) -> SignaturePad:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def start(self) -> None:
         self.decoder = PacketDecoder()
+        self._last_t = 0.0
         self._write(CMD_START)
 
     def stop(self) -> None:
         self._write(CMD_STOP)
 
-    def read_samples(self, timeout: float = 0.05) -> list[PenSample]:
-        """Pen samples that arrived within `timeout`."""
+    def read_samples(self) -> list[PenSample]:
+        """Pen samples that arrived since the last call (waiting at most the port's 50 ms timeout).
+
+        ISDV4 packets carry no time: each gets the time it left the pad, counted back from the arrival
+        of the batch at the pad's packet rate, so speeds (and the ink width) stay true.
+        """
         port = self._port()
         try:
             data = port.read(max(1, port.in_waiting))
@@ -167,16 +211,44 @@ class SignaturePad:
             self.close()
             raise SignaturePadError("SIGPAD_NO_PAD", detail=f"{self.port_name}: {e}") from None
         now = time.monotonic()
-        samples = (parse_pen(p, now) for p in self.decoder.feed(data))
-        return [s for s in samples if s is not None]
+        packets = self.decoder.feed(data)
+        interval = 1 / self.profile.packets_per_second
+        samples = []
+        for i, packet in enumerate(packets):
+            t = max(now - (len(packets) - 1 - i) * interval, self._last_t + interval / 2)
+            sample = parse_pen(packet, t)
+            if sample is not None:
+                samples.append(sample)
+                self._last_t = t
+        return samples
 
     def to_mm(self, sample: PenSample) -> tuple[float, float, float]:
         assert self.info is not None
-        return (
-            sample.x / POINTS_PER_MM,
-            sample.y / POINTS_PER_MM,
-            sample.pressure / max(1, self.info.max_pressure),
-        )
+        per_mm = self.profile.points_per_mm
+        return sample.x / per_mm, sample.y / per_mm, sample.pressure / max(1, self.info.max_pressure)
+
+    def capture(self, timeout: float = 60.0, done_after_s: float = 3.0) -> list[list[tuple[float, float, float, float]]]:
+        """Strokes in mm, pressure 0..1 and ms, until the pen has been away for `done_after_s` after
+        some ink, or `timeout` passes (for the command line; the kiosk's flow has its own buttons)."""
+        self.start()
+        strokes: list[list[tuple[float, float, float, float]]] = []
+        began = last_ink = time.monotonic()
+        pen_down = False
+        try:
+            while time.monotonic() - began < timeout:
+                for sample in self.read_samples():
+                    if sample.tip:
+                        if not pen_down:
+                            strokes.append([])
+                        x, y, pressure = self.to_mm(sample)
+                        strokes[-1].append((x, y, pressure, (sample.t - began) * 1000))
+                        last_ink = time.monotonic()
+                    pen_down = sample.tip
+                if strokes and not pen_down and time.monotonic() - last_ink > done_after_s:
+                    break
+        finally:
+            self.stop()
+        return strokes
 
     def _port(self) -> serial.Serial:
         if self.port is None:
@@ -200,10 +272,10 @@ class SignaturePad:
 
 
 def probe(port: str, timeout: float = 1.0, baud: int = 38400) -> bool:
-    """Whether an ISDV4 pad answers the pen query on `port` within `timeout` seconds."""
+    """Whether an ISDV4 pad answers the pen query on `port` at `baud` within `timeout` seconds."""
     pad = SignaturePad(port, baud, reply_timeout=timeout)
     try:
-        pad.open()
+        pad._query_at(baud)
     except SignaturePadError:
         return False
     finally:

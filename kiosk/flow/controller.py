@@ -353,8 +353,9 @@ class FlowController:
             self._go(Step.REVIEW)
 
     def _print(self, receipt: dict[str, Any]) -> None:
+        reprint = self.print_state != ""  # any second copy says 补打
         self.print_state = "printing"
-        self.devices.print_ops(receipts.acceptance_receipt_ops(receipt))
+        self.devices.print_receipt(receipt, reprint=reprint)
         self._changed()
 
     def _on_printed(self, event: Event) -> None:

@@ -14,15 +14,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk import receipts
 from kiosk.config import DevicesConfig
 from kiosk.devices.camera import DocumentCamera
 from kiosk.devices.idcard import CardData, IdCardReader, WltDecoder, commands
-from kiosk.devices.printer import ReceiptPrinter
+from kiosk.devices.printer import PrintResult, ReceiptPrinter
 from kiosk.devices.signature_pad import SignaturePad
 from kiosk.errors import DeviceError, IdCardError
 from kiosk.flow.bus import EventBus
 from kiosk.imaging import pages
-from kiosk.receipts import Op
+from kiosk.receipts import Op, Page
 
 log = logging.getLogger(__name__)
 PREVIEW_INTERVAL_S = 0.15
@@ -66,10 +67,14 @@ class Worker:
 
 @dataclass
 class Health:
+    """A device's last known state; `warning` is a code for a device that works but needs a visit
+    soon (PRINTER_PAPER_NEAR_END), for the heartbeat and diagnostics."""
+
     ok: bool
     code: str = ""
     detail: str = ""
     at: float = 0.0
+    warning: str = ""
 
 
 class LinkWatch:
@@ -121,8 +126,11 @@ class DeviceService:
         self.idcard_link = LinkWatch(card.disconnect_after)
         self._next_idcard_check = 0.0
         p = config.printer
-        self.printer = ReceiptPrinter(p.port, p.baud, p.profile, p.flow_control, p.status_timeout_s)
-        self.sigpad = SignaturePad(config.sigpad.port, config.sigpad.baud) if config.sigpad.port else None
+        self.printer = ReceiptPrinter(
+            p.port, p.baud, p.profile, p.flow_control, p.status_timeout_s, p.finish_timeout_s
+        )
+        pad = config.sigpad
+        self.sigpad = SignaturePad(pad.port, pad.baud, profile=pad.profile) if pad.port else None
         c = config.camera
         self.camera = DocumentCamera(c.source, c.width, c.height, c.fourcc, c.preview_width)
         self.health: dict[str, Health] = {}
@@ -134,7 +142,7 @@ class DeviceService:
         self._pen_start = 0.0
         self.workers = {
             "idcard": Worker("idcard", self._poll_card, card.poll_interval_s),
-            "printer": Worker("printer"),
+            "printer": Worker("printer", self._poll_printer, p.status_poll_s),
             "camera": Worker("camera", self._preview, PREVIEW_INTERVAL_S),
             "sigpad": Worker("sigpad", self._read_pen, 0.0),
         }
@@ -380,15 +388,69 @@ class DeviceService:
 
     # --- printer ---
 
-    def print_ops(self, ops: list[Op]) -> None:
+    @property
+    def printer_paper_low(self) -> bool:
+        """The roll is near its end: tell the back office (heartbeat) before a resident finds out."""
+        health = self.health.get("printer")
+        return bool(health and health.warning == "PRINTER_PAPER_NEAR_END")
+
+    def _printer_ok(self, near_end: bool) -> None:
+        was_low = self.printer_paper_low
+        self.health["printer"] = Health(True, at=time.time(), warning="PRINTER_PAPER_NEAR_END" if near_end else "")
+        if near_end and not was_low:
+            log.warning("printer.paper_low", extra={"event": "printer.paper_low"})
+            self.bus.publish("printer.paper_low")
+
+    def _poll_printer(self) -> None:
+        """Between jobs: keep the printer's health (and paper-near-end) current for the heartbeat."""
+        try:
+            status = self.printer.status()
+        except DeviceError as e:
+            self.health["printer"] = Health(False, e.code, e.detail, time.time())
+            return
+        error = status.error()
+        if error:
+            self.health["printer"] = Health(False, error.code, error.detail, time.time())
+        else:
+            self._printer_ok(status.paper_near_end)
+
+    def print_ops(self, ops: list[Op], kind: str = "receipt") -> None:
+        """Print on the printer's thread; publishes print.done (kind, bytes, paper_near_end) or
+        print.failed (kind, error)."""
+        self._print(kind, lambda page: ops)
+
+    def print_receipt(self, receipt: dict, reprint: bool = False) -> None:
+        """The acceptance receipt as kept (receipts.receipt_data); `reprint` marks it 补打."""
+        self._print("receipt", lambda page: receipts.acceptance_receipt_ops(receipt, page, reprint))
+
+    def print_notice(self, notice: dict) -> None:
+        """The one-time notice (一次性告知单) from receipts.notice_data(service, …)."""
+        self._print("notice", lambda page: receipts.notice_ops(notice, page))
+
+    def print_agent_list(self, cases: dict) -> None:
+        """The agent's daily list from receipts.agent_list_data(…)."""
+        self._print("agent_list", lambda page: receipts.agent_list_ops(cases, page))
+
+    def print_test_page(self, terminal_id: str) -> None:
+        profile = self.printer.profile
+
+        def ops(page: Page) -> list[Op]:
+            data = receipts.test_page_data(profile.name, self.printer.port_name, terminal_id, page)
+            return receipts.test_page_ops(data, page)
+
+        self._print("test_page", ops)
+
+    def _print(self, kind: str, render) -> None:
         def job() -> None:
             try:
-                sent = self.printer.print_ops(ops)
+                result: PrintResult = self.printer.print_ops(render(self.printer.profile.page))
             except DeviceError as e:
                 self._fault("printer", e)
-                self.bus.publish("print.failed", error=e)
+                self.bus.publish("print.failed", kind=kind, error=e)
                 return
-            self._ok("printer")
-            self.bus.publish("print.done", bytes=sent)
+            self._printer_ok(result.paper_near_end)
+            self.bus.publish(
+                "print.done", kind=kind, bytes=result.bytes_sent, paper_near_end=result.paper_near_end
+            )
 
         self.workers["printer"].submit(job)

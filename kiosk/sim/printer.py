@@ -285,7 +285,8 @@ class PrinterModel(ABC):
 
     @property
     def receipts(self) -> list[PrintedReceipt]:
-        return self.decoder.receipts
+        """Receipts that came out of the printer (cut, or torn), each saved once finished."""
+        return self.decoder.receipts[: self._saved]
 
     @property
     def stopped(self) -> bool:
@@ -366,14 +367,13 @@ class PrinterModel(ABC):
         return True
 
     def _save_new(self) -> None:
-        for receipt in self.receipts[self._saved :]:
-            self._saved += 1
-            if self.output_dir is None:
-                continue
-            self.output_dir.mkdir(parents=True, exist_ok=True)
-            receipt.png = self.output_dir / f"receipt-{self._saved:03d}.png"
-            render_receipt(receipt, self.width_dots).save(receipt.png)
-            (self.output_dir / f"receipt-{self._saved:03d}.txt").write_text(receipt.text + "\n", encoding="utf-8")
+        for number, receipt in enumerate(self.decoder.receipts[self._saved :], start=self._saved + 1):
+            if self.output_dir is not None:
+                self.output_dir.mkdir(parents=True, exist_ok=True)
+                receipt.png = self.output_dir / f"receipt-{number:03d}.png"
+                render_receipt(receipt, self.width_dots).save(receipt.png)
+                (self.output_dir / f"receipt-{number:03d}.txt").write_text(receipt.text + "\n", encoding="utf-8")
+            self._saved = number
 
 
 class PrinterSimulator(PrinterModel, PtyDevice):
@@ -454,14 +454,16 @@ class PrinterSimulator(PrinterModel, PtyDevice):
                 time.sleep(0.005)
                 continue
             try:
-                ready, _, _ = select.select([self.master], [], [], 0.02)
-                if not ready:
-                    continue
+                if not select.select([self.master], [], [], 0)[0]:
+                    # the line was idle: the next bytes start on the wire when they are written
+                    if not select.select([self.master], [], [], 0.02)[0]:
+                        continue
+                    wire_clock = max(wire_clock, time.monotonic())
                 data = os.read(self.master, chunk)
             except OSError:
                 return
-            # the chunk arrives at wire speed: its last byte lands len/rate after the line was free
-            wire_clock = max(wire_clock, time.monotonic()) + len(data) / bytes_per_s
+            # bytes already queued follow the previous ones back to back, at wire speed
+            wire_clock += len(data) / bytes_per_s
             delay = wire_clock - time.monotonic()
             if delay > 0:
                 time.sleep(delay)

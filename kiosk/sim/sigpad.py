@@ -1,10 +1,13 @@
 """An ISDV4 signature pad on a pseudo-terminal: answers the query and, once started, replays a
-signature as 9-byte pen packets at the pad's packet rate.
+recorded or generated signature as 9-byte pen packets at the pad's packet rate.
+
+Like a real UART it hears nothing useful when the host's line speed differs from its own.
 """
 
 from __future__ import annotations
 
 import math
+import termios
 import threading
 import time
 
@@ -52,6 +55,16 @@ def synthetic_signature(seed: int = 0) -> list[list[tuple[int, int, int]]]:
     return strokes
 
 
+def from_strokes_mm(strokes: list[list[list[float]]], points_per_mm: int = 100) -> list[list[tuple[int, int, int]]]:
+    """A recorded signature (strokes of x_mm, y_mm, pressure 0..1, …, e.g. `kiosk devices sign`'s
+    output) in pad units, for replay."""
+    return [
+        [(round(p[0] * points_per_mm), round(p[1] * points_per_mm), round(p[2] * MAX_PRESSURE)) for p in stroke]
+        for stroke in strokes
+        if stroke
+    ]
+
+
 class SignaturePadSimulator(PtyDevice):
     def __init__(self, baud: int = 38400, packets_per_second: float = PACKETS_PER_SECOND) -> None:
         super().__init__(baud)
@@ -61,10 +74,14 @@ class SignaturePadSimulator(PtyDevice):
         self.silent = False
         self.replays = 0
 
+    def _host_speed_matches(self) -> bool:
+        speed = termios.tcgetattr(self.master)[5]  # the master reports the slave's (the host's) line
+        return speed == getattr(termios, f"B{self.baud}", None)
+
     def on_bytes(self, data: bytes) -> None:
+        if self.silent or not self._host_speed_matches():
+            return
         for command in data:
-            if self.silent:
-                continue
             if command == ord("*"):
                 self.send(query_reply())
             elif command == ord("1") and not self.streaming.is_set():
