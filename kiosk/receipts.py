@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -320,7 +320,11 @@ def acceptance_receipt_ops(data: dict[str, Any], page: Page | None = None, repri
 
 
 def notice_data(
-    service: Any, terminal_name: str, hotline: str, missing: list[str] = (), printed_at: datetime | None = None
+    service: Any,
+    terminal_name: str,
+    hotline: str,
+    missing: list[str] = (),
+    printed_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Everything the service requires, at once; `missing` names the material keys the resident lacks."""
     materials = []

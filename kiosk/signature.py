@@ -7,6 +7,7 @@ Pad and touch screen produce the same strokes; this module has no device or UI c
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import struct
@@ -34,7 +35,7 @@ def extent_mm(strokes: Strokes) -> tuple[float, float, float, float]:
 
 
 def ink_mm(strokes: Strokes) -> float:
-    return sum(math.dist(a[:2], b[:2]) for s in strokes for a, b in zip(s, s[1:], strict=False))
+    return sum(math.dist(a[:2], b[:2]) for s in strokes for a, b in itertools.pairwise(s))
 
 
 def _is_bare_line(strokes: Strokes) -> bool:
@@ -43,7 +44,9 @@ def _is_bare_line(strokes: Strokes) -> bool:
         return False
     (ax, ay, *_), (bx, by, *_) = drawn[0][0], drawn[0][-1]
     chord = math.hypot(bx - ax, by - ay) or 1.0
-    return all(abs((bx - ax) * (ay - y) - (ax - x) * (by - ay)) / chord < STRAIGHT_MM for x, y, *_ in drawn[0])
+    return all(
+        abs((bx - ax) * (ay - y) - (ax - x) * (by - ay)) / chord < STRAIGHT_MM for x, y, *_ in drawn[0]
+    )
 
 
 def check(strokes: Strokes) -> None:
@@ -236,11 +239,14 @@ def strokes_from_series(series: TimeSeries) -> Strokes:
     return strokes
 
 
+IMAGE_FILE = "signature.png"
+
+
 def session_files(strokes: Strokes, source: str, max_pressure: int = 1023) -> dict[str, bytes]:
     """What a session keeps of a signature: the rendered image, the raw strokes and the 19794-7 record."""
     series = time_series(strokes, max_pressure, with_pressure=source == "pad")
     return {
-        "signature.png": render_png(strokes),
+        IMAGE_FILE: render_png(strokes),
         "signature.json": json.dumps({"source": source, "strokes": strokes}).encode(),
         "signature.19794-7": encode_19794_7(series),
     }
@@ -274,16 +280,17 @@ def _thinned(stroke: list[Point], min_distance: float) -> list[Point]:
     return kept
 
 
-def _controls(a: Point, p: Point, b: Point) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Incoming and outgoing control points at P: the midpoints of A-P and P-B, shifted so the point
-    that splits them by the neighbouring lengths lands on P (length-weighted tangents)."""
-    m1 = ((a[0] + p[0]) / 2, (a[1] + p[1]) / 2)
-    m2 = ((p[0] + b[0]) / 2, (p[1] + b[1]) / 2)
-    l1, l2 = math.dist(a[:2], p[:2]), math.dist(p[:2], b[:2])
-    k = l2 / (l1 + l2) if l1 + l2 else 0.5
-    pivot = (m2[0] + (m1[0] - m2[0]) * k, m2[1] + (m1[1] - m2[1]) * k)
-    dx, dy = p[0] - pivot[0], p[1] - pivot[1]
-    return (m1[0] + dx, m1[1] + dy), (m2[0] + dx, m2[1] + dy)
+def _handles(p0: Point, p1: Point, p2: Point, p3: Point) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Control points of the cubic from P1 to P2: tangents from the neighbours (Catmull-Rom, weighted
+    by segment length for uneven sampling), handles a third of the segment long, so consecutive
+    curves share their tangent at every point (no kinks; szimek's library swaps them)."""
+    l01, l12, l23 = math.dist(p0[:2], p1[:2]), math.dist(p1[:2], p2[:2]), math.dist(p2[:2], p3[:2])
+    a = l12 / (3 * (l01 + l12)) if l01 + l12 else 0.0
+    b = l12 / (3 * (l12 + l23)) if l12 + l23 else 0.0
+    return (
+        (p1[0] + (p2[0] - p0[0]) * a, p1[1] + (p2[1] - p0[1]) * a),
+        (p2[0] - (p3[0] - p1[0]) * b, p2[1] - (p3[1] - p1[1]) * b),
+    )
 
 
 def _bezier(p0, c1, c2, p1, t: float) -> tuple[float, float]:
@@ -319,25 +326,25 @@ def render_png(strokes: Strokes, dpi: int = 300, pen: Pen | None = None) -> byte
     return out.getvalue()
 
 
+def _speed(a: Point, b: Point) -> float:
+    return math.dist(a[:2], b[:2]) / max(1.0, b[3] - a[3])
+
+
 def _draw_stroke(points: list[Point], pen: Pen, scale: float, dot) -> None:
     if not points:
         return
-    first = points[0]
-    width = pen.width(0.0, first[2])
-    dot(first[0], first[1], width)
-    velocity = 0.0
+    velocity = _speed(points[0], points[1]) if len(points) > 1 else 0.0
+    width = pen.width(velocity, points[0][2])
+    dot(points[0][0], points[0][1], width)
     for i in range(len(points) - 1):
-        a, p, b = points[max(0, i - 1)], points[i], points[i + 1]
-        c = points[min(len(points) - 1, i + 2)]
-        speed = math.dist(p[:2], b[:2]) / max(1.0, b[3] - p[3])
-        velocity = pen.velocity_filter * speed + (1 - pen.velocity_filter) * velocity
-        end_width = pen.width(velocity, b[2])
-        _, out_control = _controls(a, p, b)
-        in_control, _ = _controls(p, b, c)
-        length = math.dist(p[:2], b[:2]) * scale
-        steps = max(2, math.ceil(length * 2))
+        p0, p1, p2 = points[max(0, i - 1)], points[i], points[i + 1]
+        p3 = points[min(len(points) - 1, i + 2)]
+        velocity = pen.velocity_filter * _speed(p1, p2) + (1 - pen.velocity_filter) * velocity
+        end_width = pen.width(velocity, p2[2])
+        c1, c2 = _handles(p0, p1, p2, p3)
+        steps = max(2, math.ceil(math.dist(p1[:2], p2[:2]) * scale * 2))
         for step in range(1, steps + 1):
             t = step / steps
-            x, y = _bezier(p, out_control, in_control, b, t)
+            x, y = _bezier(p1, c1, c2, p2, t)
             dot(x, y, width + (end_width - width) * t)
         width = end_width

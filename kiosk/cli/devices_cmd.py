@@ -6,15 +6,21 @@ import argparse
 import base64
 import json
 import time
+from pathlib import Path
 
+from kiosk import receipts, signature
 from kiosk.devices.idcard import CardData, IdCardReader, WltDecoder, commands
-from kiosk.errors import IdCardError
+from kiosk.devices.printer import ReceiptPrinter
+from kiosk.devices.signature_pad import SignaturePad
+from kiosk.errors import IdCardError, KioskError
+from kiosk.i18n import tr
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("devices", help="use one device directly")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     register_idcard(actions)
+    register_printer_and_pad(actions)
 
 
 # --- ID-card reader ---
@@ -141,4 +147,105 @@ def idcard_info(args: argparse.Namespace) -> int:
         sam = reader.sam_id()
         print(f"SAM id    {sam.text}")
         print(f"SAM bytes {sam.raw.hex(' ')}")
+    return 0
+
+
+# --- receipt printer and signature pad ----------------------------------------------------------
+
+
+def register_printer_and_pad(actions: argparse._SubParsersAction) -> None:
+    test = actions.add_parser("print-test", help="print the technician's test page")
+    receipt = actions.add_parser("print-receipt", help="print an acceptance receipt from RECEIPT.json")
+    receipt.add_argument("--data", type=Path, required=True, metavar="RECEIPT.json")
+    receipt.add_argument("--reprint", action="store_true", help="mark it as a reprint (补打)")
+    receipt.add_argument("--preview", type=Path, metavar="PNG", help="also write the receipt as a PNG")
+    for command in (test, receipt):
+        command.add_argument("--port", required=True, help="/dev/ttyUSB0, /dev/usb/lp0 or socket://host:9100")
+        command.add_argument("--baud", type=int, help="default: devices.printer.baud")
+        command.add_argument(
+            "--profile", help="printer model or profile file (default: devices.printer.profile)"
+        )
+        command.add_argument("--flow-control", choices=["none", "rtscts", "xonxoff"])
+    test.set_defaults(func=print_test)
+    receipt.set_defaults(func=print_receipt)
+    sign = actions.add_parser("sign", help="capture one signature on the pad into a JSON file")
+    sign.add_argument("--port", required=True)
+    sign.add_argument("--out", type=Path, required=True, metavar="sig.json")
+    sign.add_argument(
+        "--baud", type=int, help="default: devices.sigpad.baud (the other ISDV4 rate is tried too)"
+    )
+    sign.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for a signature")
+    sign.add_argument("--done-after", type=float, default=3.0, help="seconds of lifted pen that end it")
+    sign.set_defaults(func=capture_signature)
+
+
+def _printer(args: argparse.Namespace) -> ReceiptPrinter:
+    config = args.load_config().devices.printer
+    return ReceiptPrinter(
+        args.port,
+        args.baud or config.baud,
+        args.profile or config.profile,
+        args.flow_control or config.flow_control,
+        config.status_timeout_s,
+        config.finish_timeout_s,
+    )
+
+
+def _report_print(result) -> None:
+    print(tr("printing.printed", bytes=result.bytes_sent))
+    if result.paper_near_end:
+        print(tr("printing.paper_low"))
+
+
+def print_test(args: argparse.Namespace) -> int:
+    terminal = args.load_config().terminal
+    with _printer(args) as device:
+        page = device.profile.page
+        data = receipts.test_page_data(device.profile.name, args.port, terminal.id, page)
+        _report_print(device.print_ops(receipts.test_page_ops(data, page)))
+    return 0
+
+
+def print_receipt(args: argparse.Namespace) -> int:
+    """Check RECEIPT.json completely before the printer is touched: a bad file prints nothing."""
+    try:
+        table = json.loads(args.data.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KioskError("FILE_MISSING", file=str(args.data)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise KioskError("FILE_UNREADABLE", file=str(args.data), reason=str(e)) from None
+    data = receipts.check_receipt_json(table, str(args.data))
+    data["terminal_location"] = args.load_config().terminal.location
+    with _printer(args) as device:
+        ops = receipts.acceptance_receipt_ops(data, device.profile.page, reprint=args.reprint)
+        if args.preview:
+            receipts.render_png(ops, device.profile.dots_per_line).save(args.preview)
+        _report_print(device.print_ops(ops))
+    return 0
+
+
+def capture_signature(args: argparse.Namespace) -> int:
+    config = args.load_config().devices.sigpad
+    with SignaturePad(args.port, args.baud or config.baud, profile=config.profile) as pad:
+        print(tr("printing.sign_now", seconds=f"{args.done_after:g}"), flush=True)
+        strokes = pad.capture(args.timeout, args.done_after)
+        assert pad.info is not None
+        info = pad.info
+    signature.check(strokes)
+    series = signature.time_series(strokes, info.max_pressure)
+    record = {
+        "pad": {
+            "max_x": info.max_x,
+            "max_y": info.max_y,
+            "max_pressure": info.max_pressure,
+            "version": info.version,
+        },
+        "units": {"x": "mm", "y": "mm", "pressure": "0..1", "t": "ms"},
+        "strokes": strokes,
+        "iso19794_7_b64": base64.b64encode(signature.encode_19794_7(series)).decode(),
+    }
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(args.out)
+    print(tr("printing.signed", points=sum(len(s) for s in strokes), strokes=len(strokes)))
     return 0

@@ -6,6 +6,7 @@ Prints the pty path, then serves until stopped (Ctrl+C, SIGTERM or `quit`).
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -14,12 +15,12 @@ from pathlib import Path
 from kiosk.sim import people
 from kiosk.sim.idcard import SCRIPT_HELP, IdCardSimulator
 from kiosk.sim.printer import PrinterSimulator
-from kiosk.sim.sigpad import SignaturePadSimulator
+from kiosk.sim.sigpad import SignaturePadSimulator, from_strokes_mm
 
 HELP = {
     "idcard": SCRIPT_HELP,
-    "printer": "paper-out | near-end | cover-open | offline | ok | quit",
-    "sigpad": "silent | ok | quit",
+    "printer": "paper-out | near-end | cover-open | offline | silent | paper-left LINES | cutter-jam | stall SECONDS | ok | quit",
+    "sigpad": "silent | replay sig.json | ok | quit",
 }
 
 
@@ -73,21 +74,54 @@ def read_commands(sim, device: str, stop: threading.Event) -> None:
 def apply(sim, device: str, words: list[str]) -> bool:
     if device == "idcard":
         return sim.script(" ".join(words))
-    command = words[0]
+    command, rest = words[0], words[1:]
+    if device == "printer" and apply_printer(sim, command, rest):
+        return True
+    if device == "sigpad" and command == "replay" and rest:
+        return replay_signature(sim, Path(rest[0]))
     flags = {
         "printer": {
             "paper-out": "paper_out",
             "near-end": "paper_near_end",
             "cover-open": "cover_open",
             "offline": "offline",
+            "silent": "silent",
         },
         "sigpad": {"silent": "silent"},
     }[device]
     if command == "ok":
         for attribute in flags.values():
             setattr(sim, attribute, False)
+        if device == "printer":
+            sim.load_paper()
         return True
     if command in flags:
         setattr(sim, flags[command], True)
         return True
     return False
+
+
+def apply_printer(sim: PrinterSimulator, command: str, rest: list[str]) -> bool:
+    """Faults that take a number: paper that runs out mid-receipt, a stall, a jammed cutter."""
+    try:
+        if command == "paper-left" and rest:
+            sim.paper_lines_left = int(rest[0])
+        elif command == "stall" and rest:
+            sim.stall(float(rest[0]))
+        elif command == "cutter-jam":
+            sim.cutter_jams = True
+        else:
+            return False
+    except ValueError:
+        return False
+    return True
+
+
+def replay_signature(sim: SignaturePadSimulator, path: Path) -> bool:
+    """Replay a signature recorded with `kiosk devices sign` from now on."""
+    try:
+        strokes = json.loads(path.read_text(encoding="utf-8"))["strokes"]
+        sim.signature = from_strokes_mm(strokes)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return False
+    return True

@@ -138,9 +138,7 @@ def parse_pen(packet: bytes, t: float) -> PenSample | None:
 
 
 class SignaturePad:
-    def __init__(
-        self, port: str, baud: int = 0, reply_timeout: float = 1.0, profile: str = "isdv4"
-    ) -> None:
+    def __init__(self, port: str, baud: int = 0, reply_timeout: float = 1.0, profile: str = "isdv4") -> None:
         self.profile = load_profile(PadProfile, profile)
         self.port_name = port
         self.baud = baud or self.profile.baud
@@ -227,7 +225,9 @@ class SignaturePad:
         per_mm = self.profile.points_per_mm
         return sample.x / per_mm, sample.y / per_mm, sample.pressure / max(1, self.info.max_pressure)
 
-    def capture(self, timeout: float = 60.0, done_after_s: float = 3.0) -> list[list[tuple[float, float, float, float]]]:
+    def capture(
+        self, timeout: float = 60.0, done_after_s: float = 3.0
+    ) -> list[list[tuple[float, float, float, float]]]:
         """Strokes in mm, pressure 0..1 and ms, until the pen has been away for `done_after_s` after
         some ink, or `timeout` passes (for the command line; the kiosk's flow has its own buttons)."""
         self.start()

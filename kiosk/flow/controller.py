@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -209,9 +208,9 @@ class FlowController:
             self.strokes = []
             self._changed()
             return False
-        image_name = self._store().put("signature.png", signature.render_png(self.strokes))
-        self._store().put("signature.json", json.dumps(self.strokes).encode())
-        self._application().signature = Signature(self.strokes, image_name, self.signature_source)
+        for name, data in signature.session_files(self.strokes, self.signature_source).items():
+            self._store().put(name, data)
+        self._application().signature = Signature(self.strokes, signature.IMAGE_FILE, self.signature_source)
         self.notice = None
         self._go(Step.REVIEW)
         return True

@@ -396,7 +396,9 @@ class DeviceService:
 
     def _printer_ok(self, near_end: bool) -> None:
         was_low = self.printer_paper_low
-        self.health["printer"] = Health(True, at=time.time(), warning="PRINTER_PAPER_NEAR_END" if near_end else "")
+        self.health["printer"] = Health(
+            True, at=time.time(), warning="PRINTER_PAPER_NEAR_END" if near_end else ""
+        )
         if near_end and not was_low:
             log.warning("printer.paper_low", extra={"event": "printer.paper_low"})
             self.bus.publish("printer.paper_low")

@@ -245,7 +245,9 @@ def render_receipt(receipt: PrintedReceipt, width_dots: int = 576) -> Image.Imag
         elif line.image is not None:
             rows.append(aligned(line.image, ALIGN_NAMES.get(line.align, "left"), width_dots))
         else:
-            rows.append(text_row(line.text, ALIGN_NAMES.get(line.align, "left"), line.scale, line.bold, width_dots))
+            rows.append(
+                text_row(line.text, ALIGN_NAMES.get(line.align, "left"), line.scale, line.bold, width_dots)
+            )
     page = Image.new("L", (width_dots, sum(r.height for r in rows) + 40), 255)
     y = 20
     for row in rows:
@@ -311,7 +313,9 @@ class PrinterModel(ABC):
             )
         if n == 3:
             return fixed | (0x08 if self.cutter_error else 0)
-        return fixed | (0x0C if self.paper_near_end or self.paper_out else 0) | (0x60 if self.paper_out else 0)
+        return (
+            fixed | (0x0C if self.paper_near_end or self.paper_out else 0) | (0x60 if self.paper_out else 0)
+        )
 
     def receive(self, data: bytes) -> None:
         """Bytes off the line: real-time commands act at once (even inside other data, even when
@@ -372,7 +376,9 @@ class PrinterModel(ABC):
                 self.output_dir.mkdir(parents=True, exist_ok=True)
                 receipt.png = self.output_dir / f"receipt-{number:03d}.png"
                 render_receipt(receipt, self.width_dots).save(receipt.png)
-                (self.output_dir / f"receipt-{number:03d}.txt").write_text(receipt.text + "\n", encoding="utf-8")
+                (self.output_dir / f"receipt-{number:03d}.txt").write_text(
+                    receipt.text + "\n", encoding="utf-8"
+                )
             self._saved = number
 
 

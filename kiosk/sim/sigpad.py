@@ -55,11 +55,16 @@ def synthetic_signature(seed: int = 0) -> list[list[tuple[int, int, int]]]:
     return strokes
 
 
-def from_strokes_mm(strokes: list[list[list[float]]], points_per_mm: int = 100) -> list[list[tuple[int, int, int]]]:
+def from_strokes_mm(
+    strokes: list[list[list[float]]], points_per_mm: int = 100
+) -> list[list[tuple[int, int, int]]]:
     """A recorded signature (strokes of x_mm, y_mm, pressure 0..1, …, e.g. `kiosk devices sign`'s
     output) in pad units, for replay."""
     return [
-        [(round(p[0] * points_per_mm), round(p[1] * points_per_mm), round(p[2] * MAX_PRESSURE)) for p in stroke]
+        [
+            (round(p[0] * points_per_mm), round(p[1] * points_per_mm), round(p[2] * MAX_PRESSURE))
+            for p in stroke
+        ]
         for stroke in strokes
         if stroke
     ]
@@ -92,13 +97,19 @@ class SignaturePadSimulator(PtyDevice):
 
     def _replay(self) -> None:
         interval = 1 / self.packets_per_second
+        due = time.monotonic()
+
+        def emit(packet: bytes, gap: int = 1) -> None:
+            nonlocal due
+            self.send(packet)
+            due += interval * gap  # a fixed cadence, whatever the sending took
+            time.sleep(max(0.0, due - time.monotonic()))
+
         for stroke in self.signature:
             for i, (x, y, pressure) in enumerate(stroke):
                 if not self.streaming.is_set():
                     return
-                self.send(pen_packet(x, y, pressure, tip=i < len(stroke) - 1))
-                time.sleep(interval)
+                emit(pen_packet(x, y, pressure, tip=i < len(stroke) - 1))
             x, y, _ = stroke[-1]
-            self.send(pen_packet(x, y, 0, tip=False, proximity=False))
-            time.sleep(interval * 10)
+            emit(pen_packet(x, y, 0, tip=False, proximity=False), gap=10)
         self.replays += 1

@@ -62,7 +62,9 @@ def agent_list_ops():
 
 
 def technician_page_ops():
-    data = receipts.test_page_data("通用80毫米热敏打印机", "/dev/ttyUSB0", "KIOSK-0001", PAGE, datetime(2026, 11, 28))
+    data = receipts.test_page_data(
+        "通用80毫米热敏打印机", "/dev/ttyUSB0", "KIOSK-0001", PAGE, datetime(2026, 11, 28)
+    )
     return receipts.test_page_ops(data, PAGE)
 
 
@@ -96,7 +98,9 @@ def wait_for_receipt(sim, count=1):
 def text_lines(ops, charset="gbk"):
     """The lines the printer's own font prints (the others go out as raster images)."""
     return [
-        op.text for op in ops if isinstance(op, receipts.Text) and printer.gb18030_bytes(op.text, charset) is not None
+        op.text
+        for op in ops
+        if isinstance(op, receipts.Text) and printer.gb18030_bytes(op.text, charset) is not None
     ]
 
 
@@ -177,11 +181,13 @@ def test_notice_keeps_full_width_punctuation_and_the_yuan_sign(sim, device):
 
 
 def test_a_printer_without_native_qr_gets_a_raster_qr_that_decodes(tmp_path):
-    with PrinterSimulator(output_dir=tmp_path, width_dots=384) as sim:
-        with printer.ReceiptPrinter(sim.port, profile="generic-58mm", finish_timeout=3) as device:
-            page = device.profile.page
-            device.print_ops(receipts.acceptance_receipt_ops(RECEIPT, page))
-            printed = wait_for_receipt(sim)
+    with (
+        PrinterSimulator(output_dir=tmp_path, width_dots=384) as sim,
+        printer.ReceiptPrinter(sim.port, profile="generic-58mm", finish_timeout=3) as device,
+    ):
+        page = device.profile.page
+        device.print_ops(receipts.acceptance_receipt_ops(RECEIPT, page))
+        printed = wait_for_receipt(sim)
     assert printed.qr_codes == []  # no GS ( k on the wire
     assert decoded_qr(printed.png) == [RECEIPT["status_url"]]
     assert all(len(line.text) <= 32 for line in printed.lines)
@@ -304,7 +310,9 @@ def test_no_byte_is_both_a_status_reply_and_a_transmit_reply(b):
 
 
 printable_text = st.text(
-    st.characters(min_codepoint=0x20, max_codepoint=0xFFFF, exclude_categories=("Cs", "Co", "Cn", "Zl", "Zp")),
+    st.characters(
+        min_codepoint=0x20, max_codepoint=0xFFFF, exclude_categories=("Cs", "Co", "Cn", "Zl", "Zp")
+    ),
     max_size=30,
 )
 
