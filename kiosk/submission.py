@@ -13,7 +13,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk import bundle, receipts
+from kiosk import bundle, form_pdf, receipts
 from kiosk.application import Application
 from kiosk.catalog import Service
 from kiosk.config import Config
@@ -48,6 +48,7 @@ class Submitter:
             "case_number": application.case_number,
         }
         files = {name: store.get(name) for name in store.names()}
+        files[form_pdf.FORM_FILE] = form_pdf.build(application, service, store, terminal)
         bundle.seal(
             manifest=manifest,
             files=files,
@@ -82,6 +83,7 @@ class Submitter:
             promised_days=service.time_limit_days,
             status_url=f"{terminal.status_url.rstrip('/')}/{application.case_number}",
             terminal_name=terminal.name,
+            terminal_location=terminal.location,
             hotline=terminal.hotline,
             submitted_at=datetime.now().astimezone().isoformat(timespec="seconds"),
             agent_name=application.agent.name if application.agent else "",
