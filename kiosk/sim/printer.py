@@ -80,10 +80,12 @@ class EscPosDecoder:
         on_line: Callable[[Line], bool] = lambda line: True,
         on_transmit: Callable[[int], None] = lambda n: None,
         on_cut: Callable[[], bool] = lambda: True,
+        on_receipt: Callable[[PrintedReceipt], None] = lambda receipt: None,
     ) -> None:
         self.on_line = on_line
         self.on_transmit = on_transmit
         self.on_cut = on_cut
+        self.on_receipt = on_receipt
         self.buffer = bytearray()
         self.chinese = False
         self.align = 0
@@ -224,15 +226,19 @@ class EscPosDecoder:
         if not self.on_cut():
             self._tear()
             return size
+        self._finish()
+        return size
+
+    def _finish(self) -> None:
+        """The receipt leaves the printer (before anything after it is processed)."""
+        self.on_receipt(self.current)
         self.receipts.append(self.current)
         self.current = PrintedReceipt()
-        return size
 
     def _tear(self) -> None:
         """The printer stopped mid-receipt: what came out so far is a torn receipt."""
         self.current.torn = True
-        self.receipts.append(self.current)
-        self.current = PrintedReceipt()
+        self._finish()
         self.halted = True
         self.clear()
 
@@ -279,7 +285,7 @@ class PrinterModel(ABC):
         self.transmit_requests: list[int] = []
         self._realtime = bytearray()
         self._saved = 0
-        self.decoder = EscPosDecoder(self._consume_paper, self._transmit, self._cut)
+        self.decoder = EscPosDecoder(self._consume_paper, self._transmit, self._cut, self._save)
 
     @abstractmethod
     def reply(self, data: bytes) -> None:
@@ -287,8 +293,8 @@ class PrinterModel(ABC):
 
     @property
     def receipts(self) -> list[PrintedReceipt]:
-        """Receipts that came out of the printer (cut, or torn), each saved once finished."""
-        return self.decoder.receipts[: self._saved]
+        """Receipts that came out of the printer (cut, or torn), each saved as it came out."""
+        return self.decoder.receipts
 
     @property
     def stopped(self) -> bool:
@@ -325,7 +331,6 @@ class PrinterModel(ABC):
         if self.stopped:
             return
         self.decoder.feed(data)
-        self._save_new()
 
     def _realtime_byte(self, byte: int) -> None:
         pending = self._realtime
@@ -370,16 +375,14 @@ class PrinterModel(ABC):
             return False
         return True
 
-    def _save_new(self) -> None:
-        for number, receipt in enumerate(self.decoder.receipts[self._saved :], start=self._saved + 1):
-            if self.output_dir is not None:
-                self.output_dir.mkdir(parents=True, exist_ok=True)
-                receipt.png = self.output_dir / f"receipt-{number:03d}.png"
-                render_receipt(receipt, self.width_dots).save(receipt.png)
-                (self.output_dir / f"receipt-{number:03d}.txt").write_text(
-                    receipt.text + "\n", encoding="utf-8"
-                )
-            self._saved = number
+    def _save(self, receipt: PrintedReceipt) -> None:
+        self._saved += 1
+        if self.output_dir is None:
+            return
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        receipt.png = self.output_dir / f"receipt-{self._saved:03d}.png"
+        render_receipt(receipt, self.width_dots).save(receipt.png)
+        (self.output_dir / f"receipt-{self._saved:03d}.txt").write_text(receipt.text + "\n", encoding="utf-8")
 
 
 class PrinterSimulator(PrinterModel, PtyDevice):
