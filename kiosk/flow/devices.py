@@ -403,6 +403,15 @@ class DeviceService:
             log.warning("printer.paper_low", extra={"event": "printer.paper_low"})
             self.bus.publish("printer.paper_low")
 
+    def check_printer(self) -> None:
+        """Ask the printer's status now (diagnostics); publishes printer.checked with its health."""
+
+        def job() -> None:
+            self._poll_printer()
+            self.bus.publish("printer.checked", health=self.health["printer"])
+
+        self.workers["printer"].submit(job)
+
     def _poll_printer(self) -> None:
         """Between jobs: keep the printer's health (and paper-near-end) current for the heartbeat."""
         try:
