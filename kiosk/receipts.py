@@ -112,17 +112,21 @@ def display_width(text: str) -> int:
 
 
 NO_LINE_START = set("，。、；：？！）】》”’…—·,.;:?!)")  # closing marks never begin a line (避头)
+NO_LINE_END = set("（【《“‘(")  # nor do opening marks end one (避尾)
 
 
 def wrap(text: str, columns: int) -> list[str]:
-    """Break `text` into lines of at most `columns` display columns (a Han character is two); a
-    closing mark that would begin a line takes the character before it along."""
+    """Break `text` into lines of at most `columns` display columns (a Han character is two),
+    keeping closing marks off the start of a line and opening marks off its end."""
     lines, line = [], ""
     for char in text:
         if display_width(line + char) > columns:
-            carry = line[-1] if char in NO_LINE_START and len(line) > 1 else ""
-            lines.append(line[: len(line) - len(carry)])
-            line = carry
+            cut = len(line) - 1 if char in NO_LINE_START else len(line)
+            while 1 < cut and line[cut - 1] in NO_LINE_END:
+                cut -= 1
+            cut = cut if cut > 0 else len(line)
+            lines.append(line[:cut])
+            line = line[cut:]
         line += char
     return [*lines, line]
 

@@ -320,7 +320,9 @@ def render_png(strokes: Strokes, dpi: int = 300, pen: Pen | None = None) -> byte
 
     for stroke in strokes:
         _draw_stroke(_thinned(stroke, pen.min_distance_mm), pen, scale, dot)
-    image = big.resize(size, Image.Resampling.LANCZOS)
+    image = big.resize(size, Image.Resampling.LANCZOS).point(
+        lambda v: 255 if v > 250 else v
+    )  # paper stays white
     out = io.BytesIO()
     image.save(out, format="PNG", dpi=(dpi, dpi))
     return out.getvalue()

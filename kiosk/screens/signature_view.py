@@ -51,7 +51,7 @@ class SignatureArea(Widget):
             for stroke in self.screen.flow.strokes:
                 points = [c for x, y, _p, _t in stroke for c in self.to_px(x, y)]
                 if len(points) >= 4:
-                    Line(points=points, width=3.5)
+                    Line(points=points, width=3.5, cap="round", joint="round")
 
     def _mm(self, touch) -> tuple[float, float, float, float]:
         t = self.screen.t

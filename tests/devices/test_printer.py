@@ -124,8 +124,9 @@ def test_characters_outside_the_printers_font_need_the_raster_path():
     assert printer.gb18030_bytes("朱镕基", "gbk") is not None
 
 
-def test_closing_punctuation_never_begins_a_line():
-    assert receipts.wrap("一二三（四）", 10) == ["一二三（", "四）"]
+def test_punctuation_never_begins_or_ends_a_line_wrongly():
+    assert receipts.wrap("一二三四五）", 10) == ["一二三四", "五）"]  # no ） at a line's start
+    assert receipts.wrap("一二三（四）", 10) == ["一二三", "（四）"]  # no （ at a line's end
 
 
 def test_receipt_data_masks_the_name_and_keeps_four_digits():
