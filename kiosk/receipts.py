@@ -122,7 +122,7 @@ def wrap(text: str, columns: int) -> list[str]:
     for char in text:
         if display_width(line + char) > columns:
             cut = len(line) - 1 if char in NO_LINE_START else len(line)
-            while 1 < cut and line[cut - 1] in NO_LINE_END:
+            while cut > 1 and line[cut - 1] in NO_LINE_END:
                 cut -= 1
             cut = cut if cut > 0 else len(line)
             lines.append(line[:cut])
