@@ -23,6 +23,17 @@ class PadProfile:
     baud: int = 38400
     packets_per_second: float = 133.0
     points_per_mm: int = 100
+    max_x: int = 0  # ranges for pads whose query reply is wrong; 0: as the pad reports
+    max_y: int = 0
+    max_pressure: int = 0
+
+    def correct(self, info: PadInfo) -> PadInfo:
+        return PadInfo(
+            self.max_x or info.max_x,
+            self.max_y or info.max_y,
+            self.max_pressure or info.max_pressure,
+            info.version,
+        )
 
 
 # --- Codec -------------------------------------------------------------------------------------
@@ -174,7 +185,7 @@ class SignaturePad:
         self.port.reset_input_buffer()
         self.decoder = PacketDecoder()
         self._write(CMD_QUERY)
-        return parse_query(self._await_control())
+        return self.profile.correct(parse_query(self._await_control()))
 
     def close(self) -> None:
         if self.port:
