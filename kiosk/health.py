@@ -42,7 +42,7 @@ class DeviceProbe(Protocol):
     """What the device service offers: last results per device, and a way to ask for new ones."""
 
     health: dict[str, DeviceHealth]
-    paper_near_end: bool
+    printer_paper_low: bool
 
     def check(self) -> None: ...
 
@@ -168,7 +168,7 @@ def heartbeat_payload(
         "outbox_depth": outbox.depth(),
         "oldest_unsent_age_s": oldest_unsent_age(outbox, now),
         "disk_free_bytes": shutil.disk_usage(config.data_dir).free,
-        "printer_paper_near_end": bool(devices.paper_near_end),
+        "printer_paper_near_end": devices.printer_paper_low,
         "device_card": device_card(config.terminal),
     }
 

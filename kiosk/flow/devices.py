@@ -134,7 +134,6 @@ class DeviceService:
         c = config.camera
         self.camera = DocumentCamera(c.source, c.width, c.height, c.fourcc, c.preview_width)
         self.health: dict[str, Health] = {}
-        self.paper_near_end = False
         self.watching_cards = threading.Event()
         self.watching_camera = threading.Event()
         self.signing = threading.Event()
@@ -171,36 +170,9 @@ class DeviceService:
         self.bus.publish("device.error", device=name, error=error)
 
     def check(self) -> None:
-        """Probe the ID-card reader and the printer on their own workers, between jobs; the results
-        land in `health` and `paper_near_end` (heartbeats, diagnostics)."""
-        self.workers["idcard"].submit(self._check_idcard)
-        self.workers["printer"].submit(self._check_printer)
-
-    def _check_idcard(self) -> None:
-        if self.watching_cards.is_set():
-            return  # a transaction is polling the reader: its health is current
-        try:
-            ok = self.idcard.status_ok()
-        except DeviceError as e:
-            self._fault("idcard", e)
-            return
-        if ok:
-            self._ok("idcard")
-        else:
-            self._fault("idcard", IdCardError("IDCARD_SAM_FAULT", status="status"))
-
-    def _check_printer(self) -> None:
-        try:
-            status = self.printer.status()
-        except DeviceError as e:
-            self._fault("printer", e)
-            return
-        self.paper_near_end = status.known and status.paper_near_end
-        error = status.error()
-        if error:
-            self._fault("printer", error)
-        else:
-            self._ok("printer")
+        """Refresh the printer's health between jobs (the reader's is kept by its own idle checks);
+        for heartbeats and diagnostics."""
+        self.workers["printer"].submit(self._poll_printer)
 
     # --- ID card ---
     # Events: "card.detected" (a card not read since it was placed), "card.read" (card=CardData),
@@ -244,21 +216,11 @@ class DeviceService:
         if card_found:  # the reader works; this card could not be read, and the person must act now
             self._idcard_answered()
             self.bus.publish("device.error", device="idcard", error=error)
-        elif self.idcard_link.missed():
-            log.warning(
-                "device.disconnected",
-                extra={
-                    "event": "device.disconnected",
-                    "device": "idcard",
-                    "code": error.code,
-                    "detail": error.detail,
-                },
-            )
+        elif self.idcard_link.missed():  # debounced; kiosk/health.py logs the operator event
             self._fault("idcard", error)
 
     def _idcard_answered(self) -> None:
         if self.idcard_link.answered():
-            log.info("device.reconnected", extra={"event": "device.reconnected", "device": "idcard"})
             self.bus.publish("device.recovered", device="idcard")
         self._ok("idcard")
 
@@ -399,8 +361,7 @@ class DeviceService:
         self.health["printer"] = Health(
             True, at=time.time(), warning="PRINTER_PAPER_NEAR_END" if near_end else ""
         )
-        if near_end and not was_low:
-            log.warning("printer.paper_low", extra={"event": "printer.paper_low"})
+        if near_end and not was_low:  # the operator event comes from kiosk/health.py's alarms
             self.bus.publish("printer.paper_low")
 
     def check_printer(self) -> None:

@@ -140,7 +140,9 @@ class EscPosDecoder:
         if len(b) < 2:
             return 0
         key = bytes(b[:2])
-        if key == b"\x1b\x40":  # ESC @: modes back to defaults, the unprinted line dropped, as on a real printer
+        if (
+            key == b"\x1b\x40"
+        ):  # ESC @: modes back to defaults, the unprinted line dropped, as on a real printer
             self.align, self.scale, self.bold, self.chinese = 0, 1, False, False
             self.text.clear()
             return 2

@@ -33,8 +33,8 @@ def test_every_device_is_found_on_its_port_and_the_printer_only_hears_status_req
             ("printer", printer.port),
             ("sigpad", pad.port),
         ]
-        assert printer.bytes_received == STATUS_REQUEST_BYTES * len(printer.state.status_requests)
-        assert printer.state.text == b"" and printer.receipts == []
+        assert printer.bytes_received == STATUS_REQUEST_BYTES * len(printer.realtime_requests)
+        assert printer.decoder.text == b"" and printer.receipts == []
 
 
 def test_a_printer_that_answers_late_is_reset_before_it_can_print_the_other_probes(tmp_path):
@@ -49,14 +49,14 @@ def test_a_printer_that_answers_late_is_reset_before_it_can_print_the_other_prob
 
         def sigpad_probe(port, **kwargs):
             answer = detect.signature_pad.probe(port, **kwargs)
-            heard_other_probes.append(bytes(printer.state.text))
+            heard_other_probes.append(bytes(printer.decoder.text))
             return answer
 
         probes = detect.Probes(idcard=idcard_probe_then_printer_wakes, sigpad=sigpad_probe)
         found = detect.detect([printer.port], DevicesConfig(), probes, timeout=0.3)
         assert [f.role for f in found] == ["printer"]
         assert heard_other_probes[0]  # the pad's query sat in the printer's buffer …
-        assert eventually(lambda: printer.state.text == b"")  # … until ESC @ cleared it
+        assert eventually(lambda: printer.decoder.text == b"")  # … until ESC @ cleared it
         assert printer.receipts == []
 
 

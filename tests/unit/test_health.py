@@ -29,7 +29,7 @@ class FakeDevices:
     """Stands in for DeviceService's health record (the real one needs hardware on every port)."""
 
     health: dict = field(default_factory=dict)
-    paper_near_end: bool = False
+    printer_paper_low: bool = False
     checks: int = 0
 
     def check(self) -> None:
