@@ -15,7 +15,8 @@ import numpy as np
 WORK_WIDTH = 720  # candidate search runs at about this width
 MIN_AREA = 0.004  # of the frame: smaller regions are not documents (an ID card at 13 MP is ~3.5 %)
 MIN_SCORE = 0.35
-SCORE_TOLERANCE = 0.15
+CONTAINER_SCORE = 0.5
+AREA_WEIGHT = 0.25  # of sqrt(area share): a document is usually the largest outlined thing
 STEP_MIN = 2.5  # log-intensity units (x LOG_GAIN): the faintest edge that counts
 SIDE_SAMPLES = 48
 LOG_GAIN = 40.0  # log units to roughly grey levels at mid-grey
@@ -45,14 +46,20 @@ def detect(frame: np.ndarray) -> Detection | None:
             judged.append(detection)
     if not judged:
         return None
+    best = max(judged, key=lambda d: d.score)
     # a document's own print (a table, a photo box) can outline as well as its edge: take the outermost
-    top = max(d.score for d in judged)
-    best = max((d for d in judged if d.score >= top - SCORE_TOLERANCE), key=lambda d: cv2.contourArea(d.corners))
+    containers = [d for d in judged if d.score >= CONTAINER_SCORE and _contains(d.corners, best.corners)]
+    best = max(containers + [best], key=lambda d: cv2.contourArea(d.corners))
     corners = best.corners * scale
     if scale > 1:
         fine = _refine(frame, corners, radius=1.5 * scale, samples=SIDE_SAMPLES * 2)
         corners = corners if fine is None else fine
     return Detection(order_corners(corners), best.score, best.cut_off)
+
+
+def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
+    slack = 0.01 * np.sqrt(cv2.contourArea(outer))
+    return all(cv2.pointPolygonTest(outer.reshape(-1, 1, 2), (float(x), float(y)), True) > -slack for x, y in inner)
 
 
 def order_corners(points: np.ndarray) -> np.ndarray:
@@ -92,30 +99,55 @@ def _candidates(work: np.ndarray) -> list[np.ndarray]:
 
 
 def _regions(work: np.ndarray) -> list[np.ndarray]:
-    """Convex hulls of the large regions that edges enclose, largest first."""
-    h, w = work.shape[:2]
-    blurred = cv2.GaussianBlur(work, (5, 5), 0)
-    lab = cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB)
-    edges = np.zeros((h, w), np.uint8)
+    """Convex hulls of large regions, largest first: regions that edges enclose (robust to shadows
+    and to fingers), connected edges (a document's outline with its own print), and regions unlike
+    the mat seen at the view's border (robust to gaps in edges)."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(work, (5, 5), 0), cv2.COLOR_BGR2LAB)
+    edges = _edges(lab)
+    hulls = _hulls(255 - edges) + _hulls(edges) + _hulls(_unlike_mat(lab))
+    hulls.sort(key=cv2.contourArea, reverse=True)
+    return hulls
+
+
+def _edges(lab: np.ndarray) -> np.ndarray:
+    """Edges in lightness or colour, thickened to close small gaps."""
+    edges = np.zeros(lab.shape[:2], np.uint8)
     for channel, gain in zip(cv2.split(lab), (1.0, 2.0, 2.0), strict=True):
         scaled = channel if gain == 1.0 else cv2.convertScaleAbs(channel, alpha=gain, beta=-128 * gain + 128)
         edges |= cv2.Canny(scaled, 10, 25)
-    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
+    return cv2.dilate(edges, np.ones((3, 3), np.uint8))
+
+
+def _unlike_mat(lab: np.ndarray) -> np.ndarray:
+    """Pixels whose colour is far from the mat's, the mat being what the view's border mostly shows."""
+    h, w = lab.shape[:2]
+    b = max(2, round(0.02 * w))
+    border = np.concatenate([lab[:b].reshape(-1, 3), lab[-b:].reshape(-1, 3), lab[:, :b].reshape(-1, 3), lab[:, -b:].reshape(-1, 3)]).astype(np.float32)
+    centre = np.median(border, axis=0)
+    spread = np.maximum(np.median(np.abs(border - centre), axis=0) * 1.5, (3.0, 2.0, 2.0))
+    distance = np.abs(lab.astype(np.float32) - centre) / spread
+    mask = (distance.max(axis=2) > 5).astype(np.uint8) * 255
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+
+
+def _hulls(mask: np.ndarray) -> list[np.ndarray]:
+    h, w = mask.shape
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     hulls = []
     min_area = MIN_AREA * h * w
-    for i in np.argsort(-stats[:, cv2.CC_STAT_AREA])[:12]:
+    for i in np.argsort(-stats[:, cv2.CC_STAT_AREA])[:16]:
         x, y, bw, bh, area = stats[i]
         if area < min_area:
             break
+        if i == 0:  # label 0 is the mask's zero pixels
+            continue
         left, right, top, bottom = x <= 1, x + bw >= w - 1, y <= 1, y + bh >= h - 1
         if (left and right) or (top and bottom):  # spans the view: the mat, not a document
             continue
-        mask = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        component = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
+        contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         points = np.vstack(contours).reshape(-1, 2) + (x, y)
         hulls.append(cv2.convexHull(points).reshape(-1, 2).astype(np.float32))
-    hulls.sort(key=cv2.contourArea, reverse=True)
     return hulls
 
 
@@ -261,8 +293,8 @@ def _judge(image: np.ndarray, quad: np.ndarray) -> Detection | None:
         support.append(float(np.mean(clear & peaked)))
     if not support:
         return None
-    score = float(np.mean(support)) * min(support) ** 0.5 + 0.05 * np.sqrt(area / (h * w))
-    return Detection(quad, min(score, 1.0), any(cut))
+    score = float(np.mean(support)) * min(support) ** 0.5 + AREA_WEIGHT * np.sqrt(area / (h * w))
+    return Detection(quad, score, any(cut))
 
 
 def _plausible_angles(quad: np.ndarray) -> bool:
