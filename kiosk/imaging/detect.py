@@ -16,6 +16,7 @@ WORK_WIDTH = 720  # candidate search runs at about this width
 MIN_AREA = 0.004  # of the frame: smaller regions are not documents (an ID card at 13 MP is ~3.5 %)
 MIN_SCORE = 0.35
 CONTAINER_SCORE = 0.5
+FINGER_WIDTH = 0.045  # of the view's width: wider than a finger, narrower than an ID card
 AREA_WEIGHT = 0.25  # of sqrt(area share): a document is usually the largest outlined thing
 STEP_MIN = 2.5  # log-intensity units (x LOG_GAIN): the faintest edge that counts
 SIDE_SAMPLES = 48
@@ -131,24 +132,33 @@ def _unlike_mat(lab: np.ndarray) -> np.ndarray:
 
 
 def _hulls(mask: np.ndarray) -> list[np.ndarray]:
+    """Per large component: the hull of its filled outline, and the hull after opening it with a
+    finger-wide square (a finger or a hand attached to a page is thinner than any document)."""
     h, w = mask.shape
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     hulls = []
     min_area = MIN_AREA * h * w
+    opening = np.ones((round(FINGER_WIDTH * w),) * 2, np.uint8)
     for i in np.argsort(-stats[:, cv2.CC_STAT_AREA])[:16]:
         x, y, bw, bh, area = stats[i]
         if area < min_area:
             break
-        if i == 0:  # label 0 is the mask's zero pixels
-            continue
         left, right, top, bottom = x <= 1, x + bw >= w - 1, y <= 1, y + bh >= h - 1
-        if (left and right) or (top and bottom):  # spans the view: the mat, not a document
+        if i == 0 or (left and right) or (top and bottom):  # label 0 is the zero pixels; a span is the mat
             continue
         component = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
         contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        points = np.vstack(contours).reshape(-1, 2) + (x, y)
-        hulls.append(cv2.convexHull(points).reshape(-1, 2).astype(np.float32))
+        hulls.append(_hull(np.vstack(contours), (x, y)))
+        cv2.drawContours(component, contours, -1, 1, -1)
+        opened = cv2.morphologyEx(component, cv2.MORPH_OPEN, opening)
+        contours, _ = cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if contours:
+            hulls.append(_hull(max(contours, key=cv2.contourArea), (x, y)))
     return hulls
+
+
+def _hull(points: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
+    return cv2.convexHull(points.reshape(-1, 2) + offset).reshape(-1, 2).astype(np.float32)
 
 
 def _adjacent(a: np.ndarray, b: np.ndarray) -> bool:
