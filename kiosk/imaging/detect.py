@@ -6,29 +6,34 @@ Pure functions on numpy images (any resolution: a preview frame or a full still)
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-WORK_WIDTH = 720  # candidate search runs at about this width
-MIN_AREA = 0.004  # of the frame: smaller regions are not documents (an ID card at 13 MP is ~3.5 %)
+WORK_WIDTH = 520  # candidate search runs at about this width (13 MP / 8, a 1040-wide preview / 2)
+MIN_AREA = 0.004  # of the view: smaller regions are not documents (an ID card at 13 MP is ~3.5 %)
 MIN_SCORE = 0.35
 CONTAINER_SCORE = 0.5
-FINGER_WIDTH = 0.045  # of the view's width: wider than a finger, narrower than an ID card
 AREA_WEIGHT = 0.25  # of sqrt(area share): a document is usually the largest outlined thing
+SAME_QUAD = 0.006  # of the view's width: candidates closer than this are one
+MAX_CANDIDATES = 12
+FINGER_WIDTH = 0.055  # of the view's width: wider than a finger, narrower than an ID card
+SIDE_SAMPLES = 32
 STEP_MIN = 2.5  # log-intensity units (x LOG_GAIN): the faintest edge that counts
-SIDE_SAMPLES = 48
 LOG_GAIN = 40.0  # log units to roughly grey levels at mid-grey
-EDGE_MARGIN = 2.5  # work pixels: a side this close to the frame's edge is the edge of the view
+INLIER = 1.5  # pixels: an edge point this close to its fitted side supports it
+EDGE_MARGIN = 2.5  # work pixels: a side this close to the view's border is the border
+NEXT, PREVIOUS = [1, 2, 3, 0], [3, 0, 1, 2]  # corner (or side) indices around a quadrilateral
 
 
 @dataclass
 class Detection:
     corners: np.ndarray  # 4 x 2 float32, clockwise from the top-left, in the frame's pixels
-    score: float  # 0..1, how paper-like the outline is
-    cut_off: bool  # part of the document lies outside the view
+    score: float  # how paper-like the outline is: ~1 for a clean outline, below MIN_SCORE is nothing
+    cut_off: bool  # a side lies on the view's border: part of the document may be outside
 
 
 def find_page(frame: np.ndarray) -> np.ndarray | None:
@@ -38,24 +43,29 @@ def find_page(frame: np.ndarray) -> np.ndarray | None:
 
 
 def detect(frame: np.ndarray) -> Detection | None:
+    """The most paper-like outline in a frame of any size: searched at WORK_WIDTH, its sides then
+    fitted again at the frame's own resolution."""
     work, scale = _work_image(frame)
-    judged = []
-    for quad in _candidates(work):
-        refined = _refine(work, quad, radius=max(3.0, 0.005 * work.shape[1]))
-        detection = None if refined is None else _judge(work, refined)
-        if detection and detection.score >= MIN_SCORE:
-            judged.append(detection)
-    if not judged:
+    radius = max(3.0, 0.005 * work.shape[1])
+    fitted = [d for d in (_fit(work, q, radius) for q in _candidates(work)) if d and d.score >= MIN_SCORE]
+    if not fitted:
         return None
-    best = max(judged, key=lambda d: d.score)
+    best = max(fitted, key=lambda d: d.score)
     # a document's own print (a table, a photo box) can outline as well as its edge: take the outermost
-    containers = [d for d in judged if d.score >= CONTAINER_SCORE and _contains(d.corners, best.corners)]
+    containers = [d for d in fitted if d.score >= CONTAINER_SCORE and _contains(d.corners, best.corners)]
     best = max(containers + [best], key=lambda d: cv2.contourArea(d.corners))
-    corners = best.corners * scale
-    if scale > 1:
-        fine = _refine(frame, corners, radius=1.5 * scale, samples=SIDE_SAMPLES * 2)
-        corners = corners if fine is None else fine
-    return Detection(order_corners(corners), best.score, best.cut_off)
+    if scale == 1:
+        return best
+    coarse = best.corners * scale
+    fine = _fit(frame, coarse, radius=1.5 * scale, samples=SIDE_SAMPLES * 2)
+    return Detection(coarse if fine is None else fine.corners, best.score, best.cut_off)
+
+
+def track(frame: np.ndarray, previous: np.ndarray) -> Detection | None:
+    """The document near where it was in the previous frame, if it is still clearly there (the
+    preview's fast path: one fit instead of a search)."""
+    found = _fit(frame, previous, radius=max(3.0, 0.006 * frame.shape[1]))
+    return found if found and found.score >= CONTAINER_SCORE else None
 
 
 def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
@@ -90,13 +100,17 @@ def _work_image(frame: np.ndarray) -> tuple[np.ndarray, float]:
 def _candidates(work: np.ndarray) -> list[np.ndarray]:
     """Quadrilaterals around regions that edges enclose, singly and in adjacent pairs (an open booklet)."""
     regions = _regions(work)
-    quads = [q for q in (_quad(r) for r in regions) if q is not None]
-    for a, b in itertools.combinations(regions[:6], 2):
-        if _adjacent(a, b):
-            quad = _quad(np.vstack([a, b]))
-            if quad is not None:
-                quads.append(quad)
-    return quads
+    quads = [_quad(r) for r in regions]
+    quads += [_quad(np.vstack([a, b])) for a, b in itertools.combinations(regions[:6], 2) if _adjacent(a, b)]
+    h, w = work.shape[:2]
+    distinct: list[np.ndarray] = []
+    for quad in quads:
+        if quad is None or cv2.contourArea(quad) < MIN_AREA * h * w:
+            continue
+        quad = order_corners(quad)
+        if _plausible_angles(quad) and all(np.abs(quad - other).max() > SAME_QUAD * w for other in distinct):
+            distinct.append(quad)
+    return distinct[:MAX_CANDIDATES]
 
 
 def _regions(work: np.ndarray) -> list[np.ndarray]:
@@ -121,13 +135,14 @@ def _edges(lab: np.ndarray) -> np.ndarray:
 
 def _unlike_mat(lab: np.ndarray) -> np.ndarray:
     """Pixels whose colour is far from the mat's, the mat being what the view's border mostly shows."""
-    h, w = lab.shape[:2]
+    w = lab.shape[1]
     b = max(2, round(0.02 * w))
-    border = np.concatenate([lab[:b].reshape(-1, 3), lab[-b:].reshape(-1, 3), lab[:, :b].reshape(-1, 3), lab[:, -b:].reshape(-1, 3)]).astype(np.float32)
+    border = np.concatenate([lab[:b].reshape(-1, 3), lab[-b:].reshape(-1, 3), lab[:, :b].reshape(-1, 3), lab[:, -b:].reshape(-1, 3)])
     centre = np.median(border, axis=0)
-    spread = np.maximum(np.median(np.abs(border - centre), axis=0) * 1.5, (3.0, 2.0, 2.0))
-    distance = np.abs(lab.astype(np.float32) - centre) / spread
-    mask = (distance.max(axis=2) > 5).astype(np.uint8) * 255
+    spread = np.maximum(np.median(np.abs(border.astype(np.float32) - centre), axis=0) * 1.5, (3.0, 2.0, 2.0))
+    mask = np.zeros(lab.shape[:2], np.uint8)
+    for channel, c, limit in zip(cv2.split(lab), centre, spread * 5, strict=True):
+        mask |= cv2.threshold(cv2.absdiff(channel, np.full_like(channel, int(c))), limit, 255, cv2.THRESH_BINARY)[1]
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
 
 
@@ -162,97 +177,120 @@ def _hull(points: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
 
 
 def _adjacent(a: np.ndarray, b: np.ndarray) -> bool:
-    gap = min(abs(cv2.pointPolygonTest(b.reshape(-1, 1, 2), (float(x), float(y)), True)) for x, y in a[:: max(1, len(a) // 40)])
-    return gap < 0.02 * max(np.ptp(a[:, 0]), np.ptp(a[:, 1]), 1.0) + 4 and 0.3 < cv2.contourArea(a) / max(cv2.contourArea(b), 1) < 3
+    """Two regions of about the same size that touch, like the pages of an open booklet."""
+    ratio = cv2.contourArea(a) / max(cv2.contourArea(b), 1.0)
+    if not 0.3 < ratio < 3:
+        return False
+    gap = 0.02 * max(np.ptp(a[:, 0]), np.ptp(a[:, 1])) + 4
+    (ax0, ay0), (ax1, ay1) = a.min(axis=0) - gap, a.max(axis=0) + gap
+    (bx0, by0), (bx1, by1) = b.min(axis=0), b.max(axis=0)
+    if ax1 < bx0 or bx1 < ax0 or ay1 < by0 or by1 < ay0:
+        return False
+    return min(abs(cv2.pointPolygonTest(b.reshape(-1, 1, 2), (float(x), float(y)), True)) for x, y in a) < gap
+
+
+@functools.cache
+def _combinations(n: int) -> np.ndarray:
+    return np.array(list(itertools.combinations(range(n), 4)), np.intp)
 
 
 def _quad(hull_points: np.ndarray) -> np.ndarray | None:
     """The largest quadrilateral on the convex hull's corners."""
-    hull = cv2.convexHull(hull_points.astype(np.float32)).reshape(-1, 2)
-    approx = cv2.approxPolyDP(hull.reshape(-1, 1, 2), 0.01 * cv2.arcLength(hull.reshape(-1, 1, 2), True), True).reshape(-1, 2)
+    hull = cv2.convexHull(hull_points.astype(np.float32))
+    approx = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True)
+    if len(approx) > 12:
+        approx = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
+    approx = approx.reshape(-1, 2)
     if len(approx) < 4:
         return None
-    if len(approx) > 12:
-        approx = cv2.approxPolyDP(hull.reshape(-1, 1, 2), 0.03 * cv2.arcLength(hull.reshape(-1, 1, 2), True), True).reshape(-1, 2)
-    best, best_area = None, 0.0
-    for combo in itertools.combinations(range(len(approx)), 4):
-        quad = approx[list(combo)]
-        area = cv2.contourArea(quad)
-        if area > best_area:
-            best, best_area = quad, area
-    return None if best is None else best.astype(np.float32)
+    quads = approx[_combinations(len(approx))]  # (m, 4, 2), each in hull order
+    x, y = quads[..., 0], quads[..., 1]
+    areas = np.abs(np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1))
+    return quads[int(np.argmax(areas))].astype(np.float32)
 
 
 # --- refinement: straight sides fitted to step edges ---
 
 
-def _profiles(image: np.ndarray, quad: np.ndarray, radius: float, samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each side: sample points along it, the outward normal, and the step strength at each offset.
+LOG_TABLE = (np.log1p(np.arange(256, dtype=np.float32)) * LOG_GAIN).reshape(256, 1)
 
-    Returns offsets (n_offsets,), points (4, samples, 2), strength (4, samples, n_offsets) where a
-    positive strength means the inside differs from the outside at that offset along the normal.
+
+def _sides(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start points, unit tangents and outward unit normals of a quadrilateral's four sides."""
+    start = quad
+    vectors = quad[NEXT] - quad
+    tangents = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+    normals = np.stack([tangents[:, 1], -tangents[:, 0]], axis=1)
+    outward = np.sign(np.sum(normals * (quad + vectors / 2 - quad.mean(axis=0)), axis=1, keepdims=True))
+    return start, tangents, normals * np.where(outward == 0, 1, outward)
+
+
+def _profiles(image: np.ndarray, quad: np.ndarray, radius: float, samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step strength across each side: at `samples` points along it, for offsets along its normal.
+
+    Returns offsets (n,), points (4, samples, 2) and strength (4, samples, n): how much the pixels
+    just inside differ from those just outside if the side sat at that offset (log intensity, all
+    channels: a shadow multiplies, so an edge keeps its step in the shade).
     """
     steps = max(int(np.ceil(radius)), 2)
     offsets = np.arange(-steps, steps + 1, dtype=np.float32)
     window = max(2, steps // 2)
-    along = np.linspace(0.08, 0.92, samples, dtype=np.float32)
-    centre = quad.mean(axis=0)
-    points = np.empty((4, samples, 2), np.float32)
-    strength = np.empty((4, samples, len(offsets)), np.float32)
     reach = np.arange(-steps - window, steps + window + 1, dtype=np.float32)
-    for side in range(4):
-        a, b = quad[side], quad[(side + 1) % 4]
-        tangent = (b - a) / max(np.linalg.norm(b - a), 1e-6)
-        normal = np.array([tangent[1], -tangent[0]], np.float32)
-        if np.dot(normal, (a + b) / 2 - centre) < 0:
-            normal = -normal
-        base = a + along[:, None] * (b - a)
-        points[side] = base
-        grid = base[:, None, None, :] + reach[None, :, None, None] * normal + np.array([-1, 0, 1], np.float32)[None, None, :, None] * tangent
-        flat = grid.reshape(samples, -1, 2)
-        sampled = cv2.remap(image, flat[..., 0], flat[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        sampled = sampled.reshape(samples, len(reach), 3, -1).astype(np.float32)
-        # log intensity: a shadow multiplies, so an edge's step keeps its size in the shade
-        profile = np.log1p(sampled).mean(axis=2) * LOG_GAIN  # (samples, reach, channels)
-        cum = np.concatenate([np.zeros_like(profile[:, :1]), np.cumsum(profile, axis=1)], axis=1)
-        centre_index = np.arange(window, window + len(offsets))
-        inside = (cum[:, centre_index] - cum[:, centre_index - window]) / window
-        outside = (cum[:, centre_index + window + 1] - cum[:, centre_index + 1]) / window
-        strength[side] = np.linalg.norm(inside - outside, axis=2)
-    return offsets, points, strength
+    along = np.linspace(0.08, 0.92, samples, dtype=np.float32)
+    start, tangents, normals = _sides(quad)
+    lengths = np.linalg.norm(quad[NEXT] - quad, axis=1)
+    points = start[:, None, :] + (along[None, :, None] * lengths[:, None, None]) * tangents[:, None, :]
+    across = np.array([-1, 0, 1], np.float32)  # three parallel lines, averaged against noise
+    grid = (
+        points[:, :, None, None, :]
+        + reach[None, None, :, None, None] * normals[:, None, None, None, :]
+        + across[None, None, None, :, None] * tangents[:, None, None, None, :]
+    ).reshape(4 * samples, -1, 2)
+    sampled = cv2.remap(image, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    logs = cv2.LUT(sampled, LOG_TABLE).reshape(4 * samples, len(reach), 3, -1).mean(axis=2)
+    cum = np.concatenate([np.zeros_like(logs[:, :1]), np.cumsum(logs, axis=1)], axis=1)
+    at = np.arange(window, window + len(offsets))
+    inside = (cum[:, at] - cum[:, at - window]) / window
+    outside = (cum[:, at + window + 1] - cum[:, at + 1]) / window
+    strength = np.sqrt(np.sum((inside - outside) ** 2, axis=2))
+    return offsets, points, strength.reshape(4, samples, len(offsets))
 
 
-def _refine(image: np.ndarray, quad: np.ndarray, radius: float, samples: int = SIDE_SAMPLES) -> np.ndarray | None:
-    """Move each side to the straight line that best fits the strongest step edges near it."""
+def _fit(image: np.ndarray, quad: np.ndarray, radius: float, samples: int = SIDE_SAMPLES) -> Detection | None:
+    """Fit each side to the strongest step edges within `radius` of it and judge the result: the
+    share of each side's samples whose edge lies on the fitted line (a finger or a fold spoils a few)."""
     quad = order_corners(quad)
     h, w = image.shape[:2]
+    if cv2.contourArea(quad) < MIN_AREA * h * w or not _plausible_angles(quad):
+        return None
     offsets, points, strength = _profiles(image, quad, radius, samples)
-    centre = quad.mean(axis=0)
-    lines = []
+    _, tangents, normals = _sides(quad)
+    best = strength.argmax(axis=2)
+    peak = np.take_along_axis(strength, best[:, :, None], axis=2)[:, :, 0]
+    edge_points = points + offsets[best][:, :, None] * normals[:, None, :]
+    lines, support, cut = [], [], []
     for side in range(4):
-        a, b = quad[side], quad[(side + 1) % 4]
-        tangent = (b - a) / max(np.linalg.norm(b - a), 1e-6)
-        normal = np.array([tangent[1], -tangent[0]], np.float32)
-        if np.dot(normal, (a + b) / 2 - centre) < 0:
-            normal = -normal
-        if _on_view_edge(a, b, w, h, radius):
-            lines.append((a, tangent))
+        strong = peak[side] > STEP_MIN
+        on_border = _on_view_edge(quad[side], quad[NEXT[side]], w, h, radius)
+        cut.append(on_border)
+        if on_border or strong.sum() < samples * 0.25:
+            lines.append((quad[side], tangents[side]))
+            support.append(0.0 if not on_border else None)
             continue
-        best = strength[side].argmax(axis=1)
-        peak = strength[side][np.arange(samples), best]
-        strong = peak > max(np.median(peak) * 0.5, STEP_MIN)
-        if strong.sum() < samples * 0.25:
-            lines.append((a, tangent))
-            continue
-        found = points[side][strong] + offsets[best[strong], None] * normal
-        lines.append(_fit_line(found))
+        line = _fit_line(edge_points[side][strong])
+        lines.append(line)
+        distance = np.abs(np.cross(edge_points[side] - line[0], line[1]))
+        support.append(float(np.mean(strong & (distance <= INLIER))))
     corners = [_intersect(lines[i - 1], lines[i]) for i in range(4)]
     if any(c is None for c in corners):
         return None
     result = np.array(corners, np.float32)
-    if not cv2.isContourConvex(result.reshape(-1, 1, 2)) or np.abs(result - quad).max() > 4 * radius + 2:
+    sides = [s for s in support if s is not None]
+    if not sides or not cv2.isContourConvex(result.reshape(-1, 1, 2)) or np.abs(result - quad).max() > 4 * radius + 2:
         return None
-    return result
+    area = cv2.contourArea(result) / (h * w)
+    score = float(np.mean(sides)) * min(sides) ** 0.5 + AREA_WEIGHT * np.sqrt(area)
+    return Detection(order_corners(result), score, any(cut))
 
 
 def _on_view_edge(a: np.ndarray, b: np.ndarray, w: int, h: int, margin: float) -> bool:
@@ -278,40 +316,9 @@ def _intersect(l1: tuple[np.ndarray, np.ndarray], l2: tuple[np.ndarray, np.ndarr
     return p + t * d
 
 
-# --- judging ---
-
-
-def _judge(image: np.ndarray, quad: np.ndarray) -> Detection | None:
-    """How paper-like an outline is: steps along its sides, a plausible shape and size."""
-    h, w = image.shape[:2]
-    area = cv2.contourArea(quad)
-    if area < MIN_AREA * h * w:
-        return None
-    if not _plausible_angles(quad):
-        return None
-    radius = max(2.0, 0.004 * w)
-    offsets, _, strength = _profiles(image, quad, radius, SIDE_SAMPLES)
-    at_line = strength[:, :, np.abs(offsets) <= 1.0].max(axis=2)
-    nearby = strength.max(axis=2)
-    cut = [_on_view_edge(quad[i], quad[(i + 1) % 4], w, h, EDGE_MARGIN) for i in range(4)]
-    support = []
-    for side in range(4):
-        if cut[side]:
-            continue
-        clear = at_line[side] > STEP_MIN
-        peaked = at_line[side] >= 0.8 * nearby[side]
-        support.append(float(np.mean(clear & peaked)))
-    if not support:
-        return None
-    score = float(np.mean(support)) * min(support) ** 0.5 + AREA_WEIGHT * np.sqrt(area / (h * w))
-    return Detection(quad, score, any(cut))
-
-
 def _plausible_angles(quad: np.ndarray) -> bool:
-    for i in range(4):
-        u = quad[i - 1] - quad[i]
-        v = quad[(i + 1) % 4] - quad[i]
-        cos = np.dot(u, v) / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-6)
-        if abs(cos) > 0.45:  # more than ~27 degrees from square
-            return False
-    return True
+    """Every corner within ~27 degrees of square: the camera looks straight down."""
+    u = quad[PREVIOUS] - quad
+    v = quad[NEXT] - quad
+    cos = np.sum(u * v, axis=1) / np.maximum(np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1), 1e-6)
+    return bool(np.all(np.abs(cos) < 0.45))

@@ -248,13 +248,13 @@ def shade(frame: np.ndarray, rng: np.random.Generator, darkest: float = 0.45) ->
     small = (64, 48)
     yy, xx = np.mgrid[0 : small[1], 0 : small[0]].astype(np.float32)
     a = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(a) * xx / small[0] + np.sin(a) * yy / small[1]) + 1
-    ramp = 1 - (1 - rng.uniform(0.7, 0.95)) * ramp / ramp.max()
+    ramp = np.cos(a) * xx / small[0] + np.sin(a) * yy / small[1]
+    ramp = 1 - rng.uniform(0.05, 0.3) * (ramp - ramp.min()) / np.ptp(ramp)
     cx, cy = rng.uniform(0, small[0]), rng.uniform(0, small[1])
     rx, ry = rng.uniform(8, 30, 2)
     blob = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2
     shadow = 1 - (1 - darkest) * np.clip(1.5 - blob, 0, 1)
-    gain = cv2.resize((ramp * shadow * 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_CUBIC)
+    gain = cv2.resize(np.clip(ramp * shadow * 255, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_CUBIC)
     cv2.multiply(frame, cv2.merge([gain, gain, gain]), frame, scale=1 / 255)
 
 
