@@ -85,6 +85,10 @@ class CameraConfig:
     height: int = 3120
     fourcc: str = "MJPG"
     preview_width: int = 1000
+    exposure: float = -1.0  # V4L2 exposure value; -1: automatic
+    focus: float = -1.0  # V4L2 focus value; -1: automatic
+    auto_capture: bool = True  # capture a page by itself once it has lain still and sharp
+    hold_s: float = 1.2  # how long it must lie still (the countdown ring)
 
 
 @dataclass

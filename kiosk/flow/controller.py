@@ -25,6 +25,7 @@ from kiosk.errors import DeviceError, FlowError, KioskError
 from kiosk.flow.bus import Event, EventBus
 from kiosk.flow.devices import DeviceService
 from kiosk.forms import validate
+from kiosk.imaging.pdf import material_pdf
 from kiosk.session_store import SessionStore
 from kiosk.submission import Submitted, Submitter
 
@@ -83,6 +84,7 @@ class FlowController:
             "device.error": self._on_device_error,
             "page.captured": self._on_page,
             "page.not_found": self._on_page_not_found,
+            "page.ready": self._on_page_ready,
             "pen.down": self._on_pen_down,
             "pen.points": self._on_pen_points,
             "sigpad.unavailable": self._on_sigpad_unavailable,
@@ -156,7 +158,8 @@ class FlowController:
 
     def remove_page(self, index: int) -> None:
         self._require(Step.MATERIALS, Step.REVIEW)
-        del self._application().pages[index]
+        removed = self._application().pages.pop(index)
+        self._store_material_pdf(removed.material_key)
         self._changed()
 
     def missing_materials(self) -> list[Material]:
@@ -311,8 +314,25 @@ class FlowController:
             original,
         )
         self.application.pages.append(page)
+        self._store_material_pdf(data["material_key"])
         self.capturing = ""
         self._changed()
+
+    def _store_material_pdf(self, material_key: str) -> None:
+        """Every page of one material in one PDF, rewritten whenever its pages change."""
+        files = [p.file for p in self._application().pages_for(material_key)]
+        if files:
+            title = self._service().material(material_key).name
+            self._store().put(f"material-{material_key}.pdf", material_pdf([self._store().get(f) for f in files], title))
+
+    def _on_page_ready(self, event: Event) -> None:
+        """Auto-capture: a page has lain still and sharp; it becomes a page of the first material
+        that has none yet (further pages of a material are taken with its button)."""
+        if self.step != Step.MATERIALS or self.capturing or self.application is None:
+            return
+        waiting = [m for m in self._service().materials_to_photograph if not self.application.pages_for(m.key)]
+        if waiting:
+            self.capture(waiting[0].key)
 
     def _on_page_not_found(self, event: Event) -> None:
         if self.step == Step.MATERIALS:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from kiosk import receipts
 from kiosk.config import DevicesConfig
 from kiosk.devices.camera import DocumentCamera
@@ -22,7 +24,8 @@ from kiosk.devices.printer import PrintResult, ReceiptPrinter
 from kiosk.devices.signature_pad import SignaturePad
 from kiosk.errors import DeviceError, IdCardError
 from kiosk.flow.bus import EventBus
-from kiosk.imaging import pages
+from kiosk.imaging import detect, pages
+from kiosk.imaging.autocapture import AutoCapture, page_look, preview_sharpness
 from kiosk.receipts import Op, Page
 
 log = logging.getLogger(__name__)
@@ -132,7 +135,9 @@ class DeviceService:
         pad = config.sigpad
         self.sigpad = SignaturePad(pad.port, pad.baud, profile=pad.profile) if pad.port else None
         c = config.camera
-        self.camera = DocumentCamera(c.source, c.width, c.height, c.fourcc, c.preview_width)
+        self.camera = DocumentCamera(c.source, c.width, c.height, c.fourcc, c.preview_width, c.exposure, c.focus)
+        self.auto_capture = AutoCapture(c.hold_s)
+        self._seen: tuple[np.ndarray, np.ndarray] | None = None  # the page in the last preview: corners, look
         self.health: dict[str, Health] = {}
         self.watching_cards = threading.Event()
         self.watching_camera = threading.Event()
@@ -246,7 +251,10 @@ class DeviceService:
         (self.watching_camera.set if on else self.watching_camera.clear)()
 
     def _preview(self) -> None:
+        """One preview step: find the page (following it from the last frame when it is still there),
+        advance the auto-capture countdown, publish the frame with its outline and progress."""
         if not self.watching_camera.is_set():
+            self._seen = None
             return
         try:
             frame = self.camera.preview()
@@ -254,33 +262,52 @@ class DeviceService:
             self._fault("camera", e)
             return
         self._ok("camera")
-        corners = pages.find_page(frame)
-        self.bus.publish("camera.preview", frame=frame, corners=corners)
+        found = detect.track(frame, self._seen[0]) if self._seen else None
+        found = found or detect.detect(frame)
+        corners = None if found is None else found.corners
+        look = None if corners is None else page_look(frame, corners)
+        self._seen = None if corners is None else (corners, look)
+        sharpness = 0.0 if corners is None else preview_sharpness(frame, corners)
+        step = self.auto_capture.update(corners, sharpness, look, time.monotonic(), frame.shape[1])
+        auto = self.config.camera.auto_capture
+        self.bus.publish(
+            "camera.preview",
+            frame=frame,
+            corners=corners,
+            cut_off=bool(found and found.cut_off),
+            state=step.state if auto else ("searching" if corners is None else "holding"),
+            progress=step.progress if auto else 0.0,
+        )
+        if auto and step.fire:
+            self.bus.publish("page.ready")
 
     def capture(self, material_key: str, size: str, look: str) -> None:
-        """Capture a full-resolution page; publishes page.captured or camera.error."""
+        """Capture a full-resolution page; publishes page.captured, page.not_found or device.error."""
 
         def job() -> None:
             try:
-                frame = self.camera.still()
+                still = self.camera.capture()
             except DeviceError as e:
                 self._fault("camera", e)
                 return
-            corners = pages.find_page(frame)
-            if corners is None:
+            result = pages.capture(still.image, pages.paper_size_mm(size))
+            if result is None:
                 self.bus.publish("page.not_found", material_key=material_key)
                 return
-            result = pages.correct(frame, corners, pages.paper_size_mm(size))
+            if self._seen:  # the page on the mat now is taken: no automatic second copy of it
+                self.auto_capture.captured(*self._seen)
             image = pages.document_look(result.image) if look == "document" else result.image
             self.bus.publish(
                 "page.captured",
                 material_key=material_key,
                 jpeg=pages.encode_jpeg(image, result.dpi),
-                original_jpeg=pages.encode_jpeg(frame, 0, quality=80),
+                original_jpeg=still.original_jpeg or pages.encode_jpeg(still.image, 0, quality=80),
                 width=image.shape[1],
                 height=image.shape[0],
                 dpi=result.dpi,
                 warnings=result.warnings,
+                sharpness=result.sharpness,
+                turned=result.turned,
             )
 
         self.workers["camera"].submit(job)

@@ -1,4 +1,5 @@
-"""Page detection, perspective correction and output of one captured page.
+"""One captured page: corrected flat at its real size and a known dpi, turned upright, checked (blur,
+glare, cut off, too small), given its photocopy look, and encoded as JPEG with the dpi in its header.
 
 Pure functions on numpy images; the camera driver supplies frames, the flow stores the results.
 """
@@ -13,106 +14,151 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from kiosk.imaging import orientation
+from kiosk.imaging.codes import Code, read_codes
+from kiosk.imaging.detect import Detection, detect
+
 PAPER_SIZES_MM = {"a4": (210.0, 297.0), "a5": (148.0, 210.0), "id": (85.6, 54.0), "booklet": (125.0, 176.0)}
-TARGET_DPI = 300
+TARGET_DPI = 300  # archive rule (DA/T 31): >= 200 dpi, 300 for small print
 MIN_DPI = 200
-MIN_SHARPNESS = 60.0
-DETECT_WIDTH = 800
+BLUR_LIMIT = 0.22  # sharpness below this: the page is out of focus or moved (see `sharpness`)
+SHARPNESS_DPI = 150  # sharpness is judged at the resolution a clerk reads at
+GLARE_SHARE = 0.02  # of the page blown out to white: a reflection hides what is under it
+CLIPPED = 250  # every channel at or above this is blown out
+WARNINGS = ("blur", "glare", "cut_off", "too_small", "rotated")
 
 
 def paper_size_mm(size: str) -> tuple[float, float]:
-    """A named size or 'WxHmm'."""
-    if size in PAPER_SIZES_MM:
-        return PAPER_SIZES_MM[size]
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)mm", size)
-    if not match:
-        raise ValueError(f"unknown paper size {size!r}")
+    """A named size (a4, a5, id, booklet) or 'WxHmm', as (width, height) in millimetres."""
+    key = size.strip().lower()
+    if key in PAPER_SIZES_MM:
+        return PAPER_SIZES_MM[key]
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)mm", key)
+    if not match or min(float(match.group(1)), float(match.group(2))) <= 0:
+        raise ValueError(f"unknown paper size {size!r}: a4, a5, id, booklet or WxHmm")
     return float(match.group(1)), float(match.group(2))
-
-
-def order_corners(points: np.ndarray) -> np.ndarray:
-    """Four points clockwise from the top-left."""
-    pts = points.reshape(4, 2).astype(np.float32)
-    s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
-    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float32)
-
-
-def find_page(frame: np.ndarray) -> np.ndarray | None:
-    """The corners of the largest paper-like quadrilateral, in frame pixels, or None."""
-    scale = DETECT_WIDTH / frame.shape[1]
-    small = cv2.resize(frame, (DETECT_WIDTH, round(frame.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-    grey = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5), 0)
-    area_min = 0.015 * small.shape[0] * small.shape[1]
-    best, best_area = None, 0.0
-    for edges in (
-        cv2.Canny(grey, 30, 90),
-        cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1],
-    ):
-        closed = cv2.dilate(edges, np.ones((3, 3), np.uint8))
-        contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
-            hull = cv2.convexHull(contour)
-            approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-            area = cv2.contourArea(approx)
-            if len(approx) == 4 and area > max(area_min, best_area) and _stands_out(grey, approx):
-                best, best_area = approx, area
-    return None if best is None else order_corners(best) / scale
-
-
-def _stands_out(grey: np.ndarray, quad: np.ndarray, margin: float = 20.0) -> bool:
-    """Paper is clearly lighter than the mat around it; noise blobs on an empty mat are not."""
-    mask = np.zeros(grey.shape, np.uint8)
-    cv2.fillConvexPoly(mask, quad.reshape(-1, 2).astype(np.int32), 255)
-    inside = cv2.mean(grey, mask=mask)[0]
-    outside = cv2.mean(grey, mask=cv2.bitwise_not(mask))[0]
-    return inside - outside > margin
-
-
-def sharpness(image: np.ndarray) -> float:
-    return float(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var())
 
 
 @dataclass
 class PageResult:
-    corners: np.ndarray
-    image: np.ndarray
-    dpi: int
+    corners: np.ndarray  # in the frame, clockwise from the page's top-left as it lies
+    image: np.ndarray  # corrected and upright, BGR
+    dpi: int  # effective resolution of `image`; 0 when the page's real size is unknown
     sharpness: float
     warnings: list[str] = field(default_factory=list)
+    turned: int = 0  # degrees the content was turned back (counter-clockwise) to stand upright
+    codes: list[Code] = field(default_factory=list)
 
 
-def correct(frame: np.ndarray, corners: np.ndarray, size_mm: tuple[float, float]) -> PageResult:
-    """Warp the page flat at the best dpi the frame supports (capped at 300), matching its orientation."""
-    top = np.linalg.norm(corners[1] - corners[0])
-    side = np.linalg.norm(corners[3] - corners[0])
-    short_mm, long_mm = sorted(size_mm)
-    width_mm, height_mm = (long_mm, short_mm) if top > side else (short_mm, long_mm)
-    effective_dpi = max(top, side) / (max(width_mm, height_mm) / 25.4)
-    dpi = int(min(TARGET_DPI, effective_dpi))
-    out_w, out_h = round(width_mm / 25.4 * dpi), round(height_mm / 25.4 * dpi)
-    target = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
-    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
-    page = cv2.warpPerspective(frame, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)
-    result = PageResult(corners, page, dpi, sharpness(page))
-    if effective_dpi < MIN_DPI:
-        result.warnings.append("too_small")
-    if result.sharpness < MIN_SHARPNESS:
-        result.warnings.append("blur")
+def capture(frame: np.ndarray, size_mm: tuple[float, float] | None = None, found: Detection | None = None, read: bool = False) -> PageResult | None:
+    """The whole pipeline on one frame: find (unless `found` is given), correct, check; None when
+    no document is found. With `read`, codes on the page (or anywhere in the frame) are decoded."""
+    found = found or detect(frame)
+    if found is None:
+        return None
+    result = correct(frame, found.corners, size_mm)
+    if found.cut_off or _outside(found.corners, frame.shape):
+        result.warnings.append("cut_off")
+    if read:
+        result.codes = read_codes(result.image) or read_codes(frame)
+    blank = [c.corners for c in result.codes if c.type in ("QRCode", "MicroQRCode", "DataMatrix")]
+    turn = orientation.clockwise_turn(_painted_out(result.image, blank), result.dpi)
+    if turn:
+        result.image = orientation.upright(result.image, turn)
+        result.turned = turn
+        result.warnings.append("rotated")
+    result.warnings.sort(key=WARNINGS.index)
     return result
 
 
+def correct(frame: np.ndarray, corners: np.ndarray, size_mm: tuple[float, float] | None = None) -> PageResult:
+    """Warp the page flat. With its real size known: at that size's proportions and the dpi the frame
+    supports (capped at TARGET_DPI); otherwise at its measured proportions and frame resolution."""
+    corners = corners.astype(np.float32)
+    width_px = (np.linalg.norm(corners[1] - corners[0]) + np.linalg.norm(corners[2] - corners[3])) / 2
+    height_px = (np.linalg.norm(corners[3] - corners[0]) + np.linalg.norm(corners[2] - corners[1])) / 2
+    if size_mm is None:
+        out_w, out_h, dpi, effective = round(width_px), round(height_px), 0, float("inf")
+    else:
+        short_mm, long_mm = sorted(size_mm)
+        width_mm, height_mm = (long_mm, short_mm) if width_px > height_px else (short_mm, long_mm)
+        effective = float(np.sqrt(width_px * height_px / (width_mm * height_mm)) * 25.4)
+        dpi = int(min(TARGET_DPI, effective))
+        out_w, out_h = round(width_mm / 25.4 * dpi), round(height_mm / 25.4 * dpi)
+    target = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
+    matrix = cv2.getPerspectiveTransform(corners, target)
+    page = cv2.warpPerspective(frame, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    result = PageResult(corners, page, dpi, sharpness(page, dpi))
+    if effective < MIN_DPI:
+        result.warnings.append("too_small")
+    if result.sharpness < BLUR_LIMIT:
+        result.warnings.append("blur")
+    if glare_share(page) > GLARE_SHARE:
+        result.warnings.append("glare")
+    return result
+
+
+def sharpness(image: np.ndarray, dpi: int = 0) -> float:
+    """How sharp the strongest edges are, whatever the amount or contrast of the print: the
+    Laplacian's peak over the gradient's peak (both grow with contrast; their ratio ~1 / blur
+    width), 99th percentiles, on a copy at SHARPNESS_DPI (or 1000 px wide when the dpi is unknown)."""
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    scale = min(1.0, SHARPNESS_DPI / dpi if dpi else 1000 / max(grey.shape))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA).astype(np.float32)
+    laplacian = np.abs(cv2.Laplacian(small, cv2.CV_32F))
+    gradient = cv2.magnitude(cv2.Sobel(small, cv2.CV_32F, 1, 0), cv2.Sobel(small, cv2.CV_32F, 0, 1))
+    peak = float(np.percentile(gradient, 99))
+    return 0.0 if peak < 8 else float(np.percentile(laplacian, 99)) / peak
+
+
+def glare_share(page: np.ndarray) -> float:
+    """Share of the page (margins excluded) blown out to white in every channel."""
+    h, w = page.shape[:2]
+    inner = page[h // 20 : h - h // 20, w // 20 : w - w // 20]
+    return float(np.mean(inner.min(axis=2) >= CLIPPED))
+
+
+def _outside(corners: np.ndarray, shape: tuple[int, ...]) -> bool:
+    h, w = shape[:2]
+    return bool((corners < -1).any() or (corners[:, 0] > w).any() or (corners[:, 1] > h).any())
+
+
+def _painted_out(image: np.ndarray, quads: list[np.ndarray]) -> np.ndarray:
+    if not quads:
+        return image
+    out = image.copy()
+    for quad in quads:
+        cv2.fillConvexPoly(out, quad.astype(np.int32), (255, 255, 255))
+    return out
+
+
 def document_look(page: np.ndarray) -> np.ndarray:
-    """An even-background 'photocopy' variant: divide out the illumination, keep text dark."""
-    grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
-    background = cv2.medianBlur(cv2.resize(grey, None, fx=0.125, fy=0.125), 15)
-    background = cv2.resize(background, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+    """The 'photocopy' variant: grey, the paper's shading divided out (an even white background),
+    print stretched to full black. One channel."""
+    grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    small = cv2.resize(grey, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
+    background = cv2.resize(cv2.dilate(cv2.medianBlur(small, 5), np.ones((5, 5), np.uint8)), (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(grey, background, scale=255)
-    return cv2.cvtColor(flat, cv2.COLOR_GRAY2BGR)
+    darkest = float(np.percentile(flat[::4, ::4], 1))
+    return cv2.convertScaleAbs(flat, alpha=255 / max(255 - darkest, 1), beta=-darkest * 255 / max(255 - darkest, 1))
 
 
 def encode_jpeg(image: np.ndarray, dpi: int, quality: int = 85) -> bytes:
-    """JPEG with the dpi in its JFIF header (OpenCV's encoder cannot write it)."""
-    rgb = Image.fromarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    """JPEG (grey or colour) with the dpi in its JFIF header; OpenCV encodes, the density is set in
+    the header it writes (units 1 = dots per inch)."""
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("image could not be encoded as JPEG")
+    out = bytearray(data.tobytes())
+    if out[6:11] != b"JFIF\x00":
+        return _encode_with_pillow(image, dpi, quality)
+    if dpi:
+        out[13:18] = bytes([1]) + dpi.to_bytes(2, "big") * 2
+    return bytes(out)
+
+
+def _encode_with_pillow(image: np.ndarray, dpi: int, quality: int) -> bytes:
+    rgb = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     out = io.BytesIO()
-    rgb.save(out, format="JPEG", quality=quality, dpi=(dpi, dpi))
+    Image.fromarray(rgb).save(out, format="JPEG", quality=quality, dpi=(dpi, dpi))
     return out.getvalue()

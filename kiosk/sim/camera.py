@@ -92,7 +92,8 @@ def with_qr(page: np.ndarray, data: str, module_mm: float = 0.5, at: str = "bott
     h, w = out.shape[:2]
     y = h - side - margin if "bottom" in at else margin
     x = w - side - margin if "right" in at else (w - side) // 2 if "centre" in at else margin
-    out[y : y + side, x : x + side] = image[:, :, None]
+    paper = np.median(page.reshape(-1, 3), axis=0)
+    out[y : y + side, x : x + side] = np.where(image[:, :, None] > 0, paper, 25).astype(np.uint8)
     return out
 
 
