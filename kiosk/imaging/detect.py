@@ -124,12 +124,18 @@ def _regions(work: np.ndarray) -> list[np.ndarray]:
     return hulls
 
 
+LOG_LIGHTNESS = np.clip(130 * np.log((np.arange(256) + 1) / 40.0), 0, 255).astype(np.uint8)
+
+
 def _edges(lab: np.ndarray) -> np.ndarray:
-    """Edges in lightness or colour, thickened to close small gaps."""
+    """Edges in lightness, log lightness (the same step in a shadow as in the light) or colour,
+    thickened to close small gaps."""
+    lightness, a, b = cv2.split(lab)
+    channels = [lightness, cv2.LUT(lightness, LOG_LIGHTNESS)]
+    channels += [cv2.convertScaleAbs(c, alpha=2.0, beta=-128) for c in (a, b)]  # 2 x (c - 128) + 128
     edges = np.zeros(lab.shape[:2], np.uint8)
-    for channel, gain in zip(cv2.split(lab), (1.0, 2.0, 2.0), strict=True):
-        scaled = channel if gain == 1.0 else cv2.convertScaleAbs(channel, alpha=gain, beta=-128 * gain + 128)
-        edges |= cv2.Canny(scaled, 10, 25)
+    for channel in channels:
+        edges |= cv2.Canny(channel, 10, 25)
     return cv2.dilate(edges, np.ones((3, 3), np.uint8))
 
 
@@ -279,7 +285,8 @@ def _fit(image: np.ndarray, quad: np.ndarray, radius: float, samples: int = SIDE
             continue
         line = _fit_line(edge_points[side][strong])
         lines.append(line)
-        distance = np.abs(np.cross(edge_points[side] - line[0], line[1]))
+        offset = edge_points[side] - line[0]
+        distance = np.abs(offset[:, 0] * line[1][1] - offset[:, 1] * line[1][0])
         support.append(float(np.mean(strong & (distance <= INLIER))))
     corners = [_intersect(lines[i - 1], lines[i]) for i in range(4)]
     if any(c is None for c in corners):

@@ -106,7 +106,7 @@ def _red_seal(page: np.ndarray, centre: tuple[int, int], radius: int) -> None:
 def document(kind: str, variant: int = 0) -> tuple[np.ndarray, tuple[float, float]]:
     """A synthetic document of one kind as it lies flat (BGR at 6 px/mm), and its size in mm.
 
-    Kinds: form (A4), notice (A5), certificate (A4, red title, seal, QR), hukou (booklet page, tinted), idcard,
+    Kinds: form (A4), letter (A4 or A5, no printed frame), notice (A5), certificate (A4, red title, seal, QR), hukou (booklet page, tinted), idcard,
     bankbook (closed, coloured cover), booklet (an open booklet: two pages and the fold), receipt.
     """
     lines = BODY_TEXT[variant % 3 :] + BODY_TEXT * 3
@@ -118,6 +118,9 @@ def document(kind: str, variant: int = 0) -> tuple[np.ndarray, tuple[float, floa
         for x in (90, 400, 800, 1170):
             cv2.line(page, (x, 1100), (x, 1450), (60, 60, 60), 2)
         return page, (210, 297)
+    if kind == "letter":  # plain white paper, no printed frame: A4, or A5 for odd variants
+        size = (148, 210) if variant % 2 else (210, 297)
+        return page_image("情况说明", lines, size, border=False), size
     if kind == "notice":
         return page_image("告知书", lines, (148, 210), border=variant % 2 == 0), (148, 210)
     if kind == "certificate":
@@ -273,8 +276,9 @@ def finger(frame: np.ndarray, tip: tuple[float, float], angle_deg: float, width_
     cv2.ellipse(frame, (round(nail[0]), round(nail[1])), (round(width_px * 0.4), round(width_px * 0.3)), angle_deg, 0, 360, (170, 190, 225), -1, cv2.LINE_AA)
 
 
-def glare(frame: np.ndarray, centre: tuple[float, float], radius: float) -> None:
-    """A blown highlight from the camera's LED on a glossy document (in place)."""
+def glare(frame: np.ndarray, centre: tuple[float, float], radius: float, on: np.ndarray | None = None) -> None:
+    """A blown highlight from the camera's LED on a glossy document (in place), only inside the
+    polygon `on` when given (the mat around a laminated card is matte)."""
     h, w = frame.shape[:2]
     r = round(radius * 2)
     x0, y0 = max(round(centre[0]) - r, 0), max(round(centre[1]) - r, 0)
@@ -283,6 +287,10 @@ def glare(frame: np.ndarray, centre: tuple[float, float], radius: float) -> None
         return
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     bump = np.exp(-(((xx - centre[0]) ** 2 + (yy - centre[1]) ** 2) / (2 * (radius / 2) ** 2))) * 400
+    if on is not None:
+        inside = np.zeros(bump.shape, np.uint8)
+        cv2.fillConvexPoly(inside, np.round(on - (x0, y0)).astype(np.int32), 1, cv2.LINE_AA)
+        bump *= inside
     roi = frame[y0:y1, x0:x1].astype(np.float32)
     frame[y0:y1, x0:x1] = np.clip(roi + bump[:, :, None], 0, 255).astype(np.uint8)
 
