@@ -18,7 +18,7 @@ MIN_AREA = 0.004  # of the view: smaller regions are not documents (an ID card a
 MIN_SCORE = 0.35
 CONTAINER_SCORE = 0.5
 AREA_WEIGHT = 0.25  # of sqrt(area share): a document is usually the largest outlined thing
-SAME_QUAD = 0.012  # of the view's width: candidates closer than this are one
+SAME_QUAD = 0.004  # of the view's width: candidates closer than this are one (a printed frame is further in)
 MAX_CANDIDATES = 8
 FINGER_WIDTH = 0.055  # of the view's width: wider than a finger, narrower than an ID card
 SIDE_SAMPLES = 32
@@ -311,6 +311,10 @@ def _on_view_edge(a: np.ndarray, b: np.ndarray, w: int, h: int, margin: float) -
 def _fit_line(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A robust line through points (a finger or a fold pulls a few of them away)."""
     vx, vy, x0, y0 = cv2.fitLine(points.reshape(-1, 1, 2), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    distance = np.abs((points[:, 0] - x0) * vy - (points[:, 1] - y0) * vx)
+    kept = points[distance <= 2 * INLIER]
+    if len(kept) >= max(4, len(points) // 3):  # fit again without the points far off the line
+        vx, vy, x0, y0 = cv2.fitLine(kept.reshape(-1, 1, 2), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
     return np.array([x0, y0], np.float32), np.array([vx, vy], np.float32)
 
 

@@ -21,7 +21,7 @@ from kiosk.imaging.detect import Detection, detect
 PAPER_SIZES_MM = {"a4": (210.0, 297.0), "a5": (148.0, 210.0), "id": (85.6, 54.0), "booklet": (125.0, 176.0)}
 TARGET_DPI = 300  # archive rule (DA/T 31): >= 200 dpi, 300 for small print
 MIN_DPI = 200
-BLUR_LIMIT = 0.22  # sharpness below this: the page is out of focus or moved (see `sharpness`)
+BLUR_LIMIT = 0.11  # sharpness below this: out of focus or moved (sharp print ~0.13-0.25 at 150 dpi)
 SHARPNESS_DPI = 150  # sharpness is judged at the resolution a clerk reads at
 GLARE_SHARE = 0.02  # of the page blown out to white: a reflection hides what is under it
 CLIPPED = 250  # every channel at or above this is blown out
