@@ -27,13 +27,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("scan", help="find, correct and check a document in an image or on the camera")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--image", type=Path, metavar="FILE", help="one image file (JPEG, PNG, …)")
-    source.add_argument("--camera", metavar="DEVICE", help="a V4L2 device, a video file or a folder of images")
-    parser.add_argument("--out", type=Path, metavar="PAGE.jpg", help="with --image: write the corrected page here")
+    source.add_argument(
+        "--camera", metavar="DEVICE", help="a V4L2 device, a video file or a folder of images"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="PAGE.jpg", help="with --image: write the corrected page here"
+    )
     parser.add_argument("--out-dir", type=Path, metavar="DIR", help="with --camera: where captured pages go")
     parser.add_argument("--json", action="store_true", help="with --image: print one JSON object")
-    parser.add_argument("--size", metavar="SIZE", help="the document's real size: a4, a5, id, booklet or WxHmm")
-    parser.add_argument("--look", choices=["color", "document"], default="color", help="colour page or photocopy look")
-    parser.add_argument("--pages", type=int, default=0, help="with --camera: stop after this many pages (0: never)")
+    parser.add_argument(
+        "--size", metavar="SIZE", help="the document's real size: a4, a5, id, booklet or WxHmm"
+    )
+    parser.add_argument(
+        "--look", choices=["color", "document"], default="color", help="colour page or photocopy look"
+    )
+    parser.add_argument(
+        "--pages", type=int, default=0, help="with --camera: stop after this many pages (0: never)"
+    )
     parser.set_defaults(func=scan)
 
 
@@ -57,7 +67,9 @@ def _size(text: str | None) -> tuple[float, float] | None:
         raise KioskError("SCAN_BAD_SIZE", size=text) from None
 
 
-def scan_image(path: Path, size_mm: tuple[float, float] | None, out: Path | None, look: str, as_json: bool) -> int:
+def scan_image(
+    path: Path, size_mm: tuple[float, float] | None, out: Path | None, look: str, as_json: bool
+) -> int:
     if not path.is_file():
         raise KioskError("FILE_MISSING", file=str(path))
     frame = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_COLOR)
@@ -69,7 +81,9 @@ def scan_image(path: Path, size_mm: tuple[float, float] | None, out: Path | None
     elapsed_ms = (time.perf_counter() - start) * 1000
     report = {
         "found": result is not None,
-        "corners": None if result is None else [[round(float(x), 1), round(float(y), 1)] for x, y in result.corners],
+        "corners": None
+        if result is None
+        else [[round(float(x), 1), round(float(y), 1)] for x, y in result.corners],
         "dpi": result.dpi if result and size_mm else None,
         "sharpness": None if result is None else round(result.sharpness, 3),
         "warnings": [] if result is None else result.warnings,
@@ -112,7 +126,9 @@ class LiveScan:
         """One preview frame: the frame, the page's corners, the countdown progress and state; a page
         held still long enough is captured."""
         frame = self.camera.preview()
-        found = (detect.track(frame, self.corners) if self.corners is not None else None) or detect.detect(frame)
+        found = (detect.track(frame, self.corners) if self.corners is not None else None) or detect.detect(
+            frame
+        )
         self.corners = None if found is None else found.corners
         look = None if self.corners is None else page_look(frame, self.corners)
         sharp = 0.0 if self.corners is None else preview_sharpness(frame, self.corners)
@@ -133,11 +149,16 @@ class LiveScan:
         (self.out_dir / f"original-{number:03d}.jpg").write_bytes(original)
         self.captured.append(target)
         warnings = f" ({', '.join(result.warnings)})" if result.warnings else ""
-        print(f"{target}  {result.image.shape[1]}x{result.image.shape[0]}  {result.dpi or '?'} dpi{warnings}", flush=True)
+        print(
+            f"{target}  {result.image.shape[1]}x{result.image.shape[0]}  {result.dpi or '?'} dpi{warnings}",
+            flush=True,
+        )
         return target
 
 
-def auto_capture_loop(source: str, size_mm: tuple[float, float] | None, out_dir: Path, look: str, limit: int) -> int:
+def auto_capture_loop(
+    source: str, size_mm: tuple[float, float] | None, out_dir: Path, look: str, limit: int
+) -> int:
     """No display: capture every page that is laid on the mat and held still, until Ctrl+C."""
     out_dir.mkdir(parents=True, exist_ok=True)
     live = LiveScan(source, size_mm, out_dir, look)

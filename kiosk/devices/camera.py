@@ -21,7 +21,12 @@ from kiosk.errors import CameraError
 
 log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
-REDUCED = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+REDUCED = {
+    1: cv2.IMREAD_COLOR,
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
 REOPEN_AFTER_S = 2.0  # after a failure, wait this long before trying the device again
 
 
@@ -61,7 +66,11 @@ class FolderSource:
 
     def read(self) -> Frame:
         try:
-            images = [p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")]
+            images = [
+                p
+                for p in self.folder.iterdir()
+                if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+            ]
             if not images:
                 raise CameraError("CAMERA_NO_FRAME", detail=f"{self.folder} is empty")
             newest = max(images, key=lambda p: (p.stat().st_mtime_ns, p.name))
@@ -91,7 +100,9 @@ class FolderSource:
 class CaptureSource:
     """A V4L2 device (MJPG handed over undecoded) or a video file through cv2.VideoCapture."""
 
-    def __init__(self, source: str, width: int, height: int, fourcc: str, exposure: float, focus: float) -> None:
+    def __init__(
+        self, source: str, width: int, height: int, fourcc: str, exposure: float, focus: float
+    ) -> None:
         is_device = source.startswith("/dev/")
         self.capture = cv2.VideoCapture(source, cv2.CAP_V4L2 if is_device else cv2.CAP_ANY)
         if not self.capture.isOpened():
@@ -117,7 +128,14 @@ class CaptureSource:
             c.set(cv2.CAP_PROP_FOCUS, focus)
         got = (c.get(cv2.CAP_PROP_FRAME_WIDTH), c.get(cv2.CAP_PROP_FRAME_HEIGHT))
         if got != (width, height):
-            log.warning("camera.resolution", extra={"event": "camera.resolution", "asked": f"{width}x{height}", "got": f"{got[0]:.0f}x{got[1]:.0f}"})
+            log.warning(
+                "camera.resolution",
+                extra={
+                    "event": "camera.resolution",
+                    "asked": f"{width}x{height}",
+                    "got": f"{got[0]:.0f}x{got[1]:.0f}",
+                },
+            )
 
     def read(self) -> Frame:
         ok, data = self.capture.read()
@@ -128,7 +146,12 @@ class CaptureSource:
         return Frame(None, data)
 
     def settings(self) -> dict[str, float]:
-        props = {"exposure": cv2.CAP_PROP_EXPOSURE, "auto_exposure": cv2.CAP_PROP_AUTO_EXPOSURE, "focus": cv2.CAP_PROP_FOCUS, "autofocus": cv2.CAP_PROP_AUTOFOCUS}
+        props = {
+            "exposure": cv2.CAP_PROP_EXPOSURE,
+            "auto_exposure": cv2.CAP_PROP_AUTO_EXPOSURE,
+            "focus": cv2.CAP_PROP_FOCUS,
+            "autofocus": cv2.CAP_PROP_AUTOFOCUS,
+        }
         return {name: float(self.capture.get(prop)) for name, prop in props.items()}
 
     def release(self) -> None:
@@ -159,7 +182,9 @@ class DocumentCamera:
         if path.is_dir():
             self.source = FolderSource(path)
         elif self.source_name.startswith("/dev/") or path.is_file():
-            self.source = CaptureSource(self.source_name, self.width, self.height, self.fourcc, self.exposure, self.focus)
+            self.source = CaptureSource(
+                self.source_name, self.width, self.height, self.fourcc, self.exposure, self.focus
+            )
         else:
             raise CameraError("CAMERA_NO_CAMERA", detail=self.source_name)
 
@@ -199,7 +224,9 @@ class DocumentCamera:
         image = frame.decode(reduce if frame.jpeg is not None else 1)
         if image.shape[1] > self.preview_width * 1.1:
             factor = image.shape[1] / self.preview_width
-            image = cv2.resize(image, (self.preview_width, round(image.shape[0] / factor)), interpolation=cv2.INTER_AREA)
+            image = cv2.resize(
+                image, (self.preview_width, round(image.shape[0] / factor)), interpolation=cv2.INTER_AREA
+            )
         return image
 
     def capture(self) -> Still:

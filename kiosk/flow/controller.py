@@ -323,14 +323,18 @@ class FlowController:
         files = [p.file for p in self._application().pages_for(material_key)]
         if files:
             title = self._service().material(material_key).name
-            self._store().put(f"material-{material_key}.pdf", material_pdf([self._store().get(f) for f in files], title))
+            self._store().put(
+                f"material-{material_key}.pdf", material_pdf([self._store().get(f) for f in files], title)
+            )
 
     def _on_page_ready(self, event: Event) -> None:
         """Auto-capture: a page has lain still and sharp; it becomes a page of the first material
         that has none yet (further pages of a material are taken with its button)."""
         if self.step != Step.MATERIALS or self.capturing or self.application is None:
             return
-        waiting = [m for m in self._service().materials_to_photograph if not self.application.pages_for(m.key)]
+        waiting = [
+            m for m in self._service().materials_to_photograph if not self.application.pages_for(m.key)
+        ]
         if waiting:
             self.capture(waiting[0].key)
 

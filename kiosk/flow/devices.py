@@ -135,7 +135,9 @@ class DeviceService:
         pad = config.sigpad
         self.sigpad = SignaturePad(pad.port, pad.baud, profile=pad.profile) if pad.port else None
         c = config.camera
-        self.camera = DocumentCamera(c.source, c.width, c.height, c.fourcc, c.preview_width, c.exposure, c.focus)
+        self.camera = DocumentCamera(
+            c.source, c.width, c.height, c.fourcc, c.preview_width, c.exposure, c.focus
+        )
         self.auto_capture = AutoCapture(c.hold_s)
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # the page in the last preview: corners, look
         self.health: dict[str, Health] = {}

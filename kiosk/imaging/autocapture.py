@@ -43,7 +43,9 @@ class AutoCapture:
             self._taken = (corners.copy(), look)
         self._still_since = None
 
-    def update(self, corners: np.ndarray | None, sharpness: float, look: np.ndarray | None, now: float, width: int) -> Progress:
+    def update(
+        self, corners: np.ndarray | None, sharpness: float, look: np.ndarray | None, now: float, width: int
+    ) -> Progress:
         """One preview observation: the page's corners (None: no page), its sharpness, a small grey
         image of the page (`page_look`), the time, the preview's width in pixels."""
         previous, self._corners = self._corners, corners
@@ -70,7 +72,11 @@ class AutoCapture:
         taken_corners, taken_look = self._taken
         if np.abs(corners - taken_corners).max() > NEW_PLACE * width:
             return False
-        return look is None or taken_look.shape != look.shape or float(cv2.absdiff(look, taken_look).mean()) < NEW_CONTENT
+        return (
+            look is None
+            or taken_look.shape != look.shape
+            or float(cv2.absdiff(look, taken_look).mean()) < NEW_CONTENT
+        )
 
 
 def page_look(frame: np.ndarray, corners: np.ndarray, size: int = 64) -> np.ndarray:

@@ -1,8 +1,8 @@
 """QR codes and barcodes on documents and receipts, read with zxing-cpp.
 
-Pure decoding of numpy images. Full 13 MP frames are read on a half-size copy first (1-D and 2-D
-codes), then QR-only at full size, so that a frame without any code never costs a full scan of
-every format (pyzbar needs about 1 s for that).
+Pure decoding of numpy images. Wide images are read on a half-size copy first and at full size only
+when that finds nothing; the receipt QR of the status screen is read QR-only, which zxing-cpp does
+in about 12 ms on a full 12 MP frame (pyzbar: about 0.3 s, 1 s when there is no code).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import zxingcpp
 FULL_SCAN_WIDTH = 2100  # wider images are first read at half size
 QR = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode")
 ALL = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode,DataMatrix,PDF417,AllLinear")
-QR_NAMES = {"QRCode", "MicroQRCode"}
 
 
 @dataclass
@@ -37,8 +36,8 @@ def read_codes(image: np.ndarray, qr_only: bool = False) -> list[Code]:
     if grey.shape[1] > FULL_SCAN_WIDTH:
         half = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
         found = _decode(half, formats, scale=2.0)
-        if not any(c.type in QR_NAMES for c in found):
-            found += _decode(grey, QR, scale=1.0)  # small QR modules need every pixel
+        if not found:  # fine modules and bars need every pixel
+            found = _decode(grey, formats, scale=1.0)
     else:
         found = _decode(grey, formats, scale=1.0)
     unique: dict[tuple[str, str], Code] = {}
@@ -51,6 +50,14 @@ def _decode(grey: np.ndarray, formats: zxingcpp.BarcodeFormats, scale: float) ->
     codes = []
     for result in zxingcpp.read_barcodes(grey, formats=formats, try_downscale=False):
         p = result.position
-        corners = np.array([[p.top_left.x, p.top_left.y], [p.top_right.x, p.top_right.y], [p.bottom_right.x, p.bottom_right.y], [p.bottom_left.x, p.bottom_left.y]], np.float32)
+        corners = np.array(
+            [
+                [p.top_left.x, p.top_left.y],
+                [p.top_right.x, p.top_right.y],
+                [p.bottom_right.x, p.bottom_right.y],
+                [p.bottom_left.x, p.bottom_left.y],
+            ],
+            np.float32,
+        )
         codes.append(Code(result.format.name, result.text, corners * scale))
     return codes

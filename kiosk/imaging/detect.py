@@ -53,7 +53,7 @@ def detect(frame: np.ndarray) -> Detection | None:
     best = max(fitted, key=lambda d: d.score)
     # a document's own print (a table, a photo box) can outline as well as its edge: take the outermost
     containers = [d for d in fitted if d.score >= CONTAINER_SCORE and _contains(d.corners, best.corners)]
-    best = max(containers + [best], key=lambda d: cv2.contourArea(d.corners))
+    best = max([*containers, best], key=lambda d: cv2.contourArea(d.corners))
     if scale == 1:
         return best
     coarse = best.corners * scale
@@ -70,7 +70,9 @@ def track(frame: np.ndarray, previous: np.ndarray) -> Detection | None:
 
 def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
     slack = 0.01 * np.sqrt(cv2.contourArea(outer))
-    return all(cv2.pointPolygonTest(outer.reshape(-1, 1, 2), (float(x), float(y)), True) > -slack for x, y in inner)
+    return all(
+        cv2.pointPolygonTest(outer.reshape(-1, 1, 2), (float(x), float(y)), True) > -slack for x, y in inner
+    )
 
 
 def order_corners(points: np.ndarray) -> np.ndarray:
@@ -143,12 +145,21 @@ def _unlike_mat(lab: np.ndarray) -> np.ndarray:
     """Pixels whose colour is far from the mat's, the mat being what the view's border mostly shows."""
     w = lab.shape[1]
     b = max(2, round(0.02 * w))
-    border = np.concatenate([lab[:b].reshape(-1, 3), lab[-b:].reshape(-1, 3), lab[:, :b].reshape(-1, 3), lab[:, -b:].reshape(-1, 3)])
+    border = np.concatenate(
+        [
+            lab[:b].reshape(-1, 3),
+            lab[-b:].reshape(-1, 3),
+            lab[:, :b].reshape(-1, 3),
+            lab[:, -b:].reshape(-1, 3),
+        ]
+    )
     centre = np.median(border, axis=0)
     spread = np.maximum(np.median(np.abs(border.astype(np.float32) - centre), axis=0) * 1.5, (3.0, 2.0, 2.0))
     mask = np.zeros(lab.shape[:2], np.uint8)
     for channel, c, limit in zip(cv2.split(lab), centre, spread * 5, strict=True):
-        mask |= cv2.threshold(cv2.absdiff(channel, np.full_like(channel, int(c))), limit, 255, cv2.THRESH_BINARY)[1]
+        mask |= cv2.threshold(
+            cv2.absdiff(channel, np.full_like(channel, int(c))), limit, 255, cv2.THRESH_BINARY
+        )[1]
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
 
 
@@ -156,7 +167,7 @@ def _hulls(mask: np.ndarray) -> list[np.ndarray]:
     """Per large component: the hull of its filled outline, and the hull after opening it with a
     finger-wide square (a finger or a hand attached to a page is thinner than any document)."""
     h, w = mask.shape
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     hulls = []
     min_area = MIN_AREA * h * w
     opening = np.ones((round(FINGER_WIDTH * w),) * 2, np.uint8)
@@ -231,7 +242,9 @@ def _sides(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, tangents, normals * np.where(outward == 0, 1, outward)
 
 
-def _profiles(image: np.ndarray, quad: np.ndarray, radius: float, samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _profiles(
+    image: np.ndarray, quad: np.ndarray, radius: float, samples: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Step strength across each side: at `samples` points along it, for offsets along its normal.
 
     Returns offsets (n,), points (4, samples, 2) and strength (4, samples, n): how much the pixels
@@ -293,7 +306,11 @@ def _fit(image: np.ndarray, quad: np.ndarray, radius: float, samples: int = SIDE
         return None
     result = np.array(corners, np.float32)
     sides = [s for s in support if s is not None]
-    if not sides or not cv2.isContourConvex(result.reshape(-1, 1, 2)) or np.abs(result - quad).max() > 4 * radius + 2:
+    if (
+        not sides
+        or not cv2.isContourConvex(result.reshape(-1, 1, 2))
+        or np.abs(result - quad).max() > 4 * radius + 2
+    ):
         return None
     area = cv2.contourArea(result) / (h * w)
     score = float(np.mean(sides)) * min(sides) ** 0.5 + AREA_WEIGHT * np.sqrt(area)

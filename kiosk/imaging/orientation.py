@@ -55,7 +55,9 @@ def _classify(crop: np.ndarray) -> np.ndarray:
     """The model's probability for each turn."""
     rgb = (cv2.cvtColor(crop, cv2.COLOR_BGR2RGB) / 255.0 - MEAN) / STD
     session = _session()
-    return session.run(None, {session.get_inputs()[0].name: rgb.transpose(2, 0, 1)[None].astype(np.float32)})[0][0]
+    return session.run(None, {session.get_inputs()[0].name: rgb.transpose(2, 0, 1)[None].astype(np.float32)})[
+        0
+    ][0]
 
 
 def upright(page: np.ndarray, turn: int) -> np.ndarray:
@@ -77,7 +79,10 @@ def _inked_crops(page: np.ndarray, count: int = 3) -> list[np.ndarray]:
     step, cell = CROP // 2, CROP // f
     spots = [(y, x) for y in range(0, h - CROP + 1, step) for x in range(0, w - CROP + 1, step)]
     totals = [
-        ink[y // f + cell, x // f + cell] - ink[y // f, x // f + cell] - ink[y // f + cell, x // f] + ink[y // f, x // f]
+        ink[y // f + cell, x // f + cell]
+        - ink[y // f, x // f + cell]
+        - ink[y // f + cell, x // f]
+        + ink[y // f, x // f]
         for y, x in spots
     ]
     crops = []

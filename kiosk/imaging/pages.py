@@ -50,7 +50,12 @@ class PageResult:
     codes: list[Code] = field(default_factory=list)
 
 
-def capture(frame: np.ndarray, size_mm: tuple[float, float] | None = None, found: Detection | None = None, read: bool = False) -> PageResult | None:
+def capture(
+    frame: np.ndarray,
+    size_mm: tuple[float, float] | None = None,
+    found: Detection | None = None,
+    read: bool = False,
+) -> PageResult | None:
     """The whole pipeline on one frame: find (unless `found` is given), correct, check; None when
     no document is found. With `read`, codes on the page (or anywhere in the frame) are decoded."""
     found = found or detect(frame)
@@ -87,7 +92,9 @@ def correct(frame: np.ndarray, corners: np.ndarray, size_mm: tuple[float, float]
         out_w, out_h = round(width_mm / 25.4 * dpi), round(height_mm / 25.4 * dpi)
     target = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
     matrix = cv2.getPerspectiveTransform(corners, target)
-    page = cv2.warpPerspective(frame, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    page = cv2.warpPerspective(
+        frame, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     result = PageResult(corners, page, dpi, sharpness(page, dpi))
     if effective < MIN_DPI:
         result.warnings.append("too_small")
@@ -137,10 +144,16 @@ def document_look(page: np.ndarray) -> np.ndarray:
     print stretched to full black. One channel."""
     grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
     small = cv2.resize(grey, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
-    background = cv2.resize(cv2.dilate(cv2.medianBlur(small, 5), np.ones((5, 5), np.uint8)), (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+    background = cv2.resize(
+        cv2.dilate(cv2.medianBlur(small, 5), np.ones((5, 5), np.uint8)),
+        (grey.shape[1], grey.shape[0]),
+        interpolation=cv2.INTER_LINEAR,
+    )
     flat = cv2.divide(grey, background, scale=255)
     darkest = float(np.percentile(flat[::4, ::4], 1))
-    return cv2.convertScaleAbs(flat, alpha=255 / max(255 - darkest, 1), beta=-darkest * 255 / max(255 - darkest, 1))
+    return cv2.convertScaleAbs(
+        flat, alpha=255 / max(255 - darkest, 1), beta=-darkest * 255 / max(255 - darkest, 1)
+    )
 
 
 def encode_jpeg(image: np.ndarray, dpi: int, quality: int = 85) -> bytes:

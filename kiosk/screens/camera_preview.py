@@ -40,7 +40,11 @@ class Preview(Image):
         self.texture.blit_buffer(rgb.tobytes(), colorfmt="rgb", bufferfmt="ubyte")
         self.canvas.ask_update()
         self.frame_size, self.corners = (width, height), corners
-        self.progress, self.state, self.cut_off = progress, state or ("holding" if corners is not None else "searching"), cut_off
+        self.progress, self.state, self.cut_off = (
+            progress,
+            state or ("holding" if corners is not None else "searching"),
+            cut_off,
+        )
         self._overlay()
 
     def _to_widget(self, points: np.ndarray) -> list[float]:

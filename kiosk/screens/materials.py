@@ -28,7 +28,13 @@ class MaterialsScreen(FlowScreen):
     def _on_preview(self, event: Event) -> None:
         if self.preview is not None and self.manager and self.manager.current == self.name:
             data = event.data
-            self.preview.show(data["frame"], data["corners"], data.get("progress", 0.0), data.get("state", ""), data.get("cut_off", False))
+            self.preview.show(
+                data["frame"],
+                data["corners"],
+                data.get("progress", 0.0),
+                data.get("state", ""),
+                data.get("cut_off", False),
+            )
 
     def body(self) -> Widget:
         t = self.t

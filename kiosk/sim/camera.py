@@ -77,7 +77,9 @@ def page_image(
         y += round(unit * 1.3)
     if border:
         margin = round(unit * 0.6)
-        draw.rectangle([margin, margin, size_px[0] - margin, size_px[1] - margin], outline=(90, 90, 90), width=3)
+        draw.rectangle(
+            [margin, margin, size_px[0] - margin, size_px[1] - margin], outline=(90, 90, 90), width=3
+        )
     return cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR)
 
 
@@ -86,7 +88,11 @@ def with_qr(page: np.ndarray, data: str, module_mm: float = 0.5, at: str = "bott
     qr = segno.make_qr(data, error="m")
     modules = np.array([[0 if dark else 255 for dark in row] for row in qr.matrix], np.uint8)
     side = round(modules.shape[0] * module_mm * PAGE_PX_PER_MM)
-    image = cv2.resize(cv2.copyMakeBorder(modules, 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255), (side, side), interpolation=cv2.INTER_NEAREST)
+    image = cv2.resize(
+        cv2.copyMakeBorder(modules, 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255),
+        (side, side),
+        interpolation=cv2.INTER_NEAREST,
+    )
     out = page.copy()
     margin = round(6 * PAGE_PX_PER_MM)
     h, w = out.shape[:2]
@@ -127,7 +133,10 @@ def document(kind: str, variant: int = 0) -> tuple[np.ndarray, tuple[float, floa
         page = page_image("证明", lines, (210, 297), paper_bgr=(240, 246, 250), border=False)
         cv2.rectangle(page, (60, 60), (1200, 1722), (40, 40, 190), 8)
         _red_seal(page, (900, 1450), 130)
-        return with_qr(page, f"https://zwfw.example.gov.cn/verify/{variant:06d}", at="bottom-left"), (210, 297)
+        return with_qr(page, f"https://zwfw.example.gov.cn/verify/{variant:06d}", at="bottom-left"), (
+            210,
+            297,
+        )
     if kind == "hukou":
         page = page_image("常住人口登记卡", lines, (125, 176), paper_bgr=(238, 228, 214))
         for row in range(12):
@@ -135,12 +144,20 @@ def document(kind: str, variant: int = 0) -> tuple[np.ndarray, tuple[float, floa
             cv2.line(page, (30, y), (720, y), (150, 120, 90), 2)
         return page, (125, 176)
     if kind == "idcard":
-        card = page_image("", ["姓名　王建国", "性别　男　民族　汉", "住址　贵州省惠水县", "示例镇示例村"], (85.6, 54), paper_bgr=(232, 226, 214), border=False)
+        card = page_image(
+            "",
+            ["姓名　王建国", "性别　男　民族　汉", "住址　贵州省惠水县", "示例镇示例村"],
+            (85.6, 54),
+            paper_bgr=(232, 226, 214),
+            border=False,
+        )
         cv2.rectangle(card, (350, 60), (490, 240), (200, 190, 170), -1)  # the photo area
         return card, (85.6, 54)
     if kind == "bankbook":
         colour = (40, 40, 150) if variant % 2 else (60, 110, 30)
-        cover = page_image("储蓄存折", ["", "", "示例银行"], (90, 135), paper_bgr=colour, ink_bgr=(80, 200, 230))
+        cover = page_image(
+            "储蓄存折", ["", "", "示例银行"], (90, 135), paper_bgr=colour, ink_bgr=(80, 200, 230)
+        )
         return cover, (90, 135)
     if kind == "booklet":
         left, _ = document("hukou", variant)
@@ -150,8 +167,17 @@ def document(kind: str, variant: int = 0) -> tuple[np.ndarray, tuple[float, floa
         ramp = 1 - 0.3 * np.exp(-(((np.arange(spread.shape[1]) - fold) / 14.0) ** 2))
         return (spread * ramp[None, :, None]).astype(np.uint8), (250, 176)
     if kind == "receipt":
-        slip = page_image("受理回执", ["受理编号：000126112800019", "事项：老年人优待证办理", "扫码查询办理进度"], (80, 150), paper_bgr=(240, 242, 242), border=False)
-        return with_qr(slip, "https://zwfw.example.gov.cn/status/000126112800019", 0.6, at="bottom-centre"), (80, 150)
+        slip = page_image(
+            "受理回执",
+            ["受理编号：000126112800019", "事项：老年人优待证办理", "扫码查询办理进度"],
+            (80, 150),
+            paper_bgr=(240, 242, 242),
+            border=False,
+        )
+        return with_qr(slip, "https://zwfw.example.gov.cn/status/000126112800019", 0.6, at="bottom-centre"), (
+            80,
+            150,
+        )
     raise ValueError(f"unknown document kind {kind!r}")
 
 
@@ -205,7 +231,13 @@ def _clutter(frame: np.ndarray, rng: np.random.Generator) -> None:
     for _ in range(30):
         p = rng.integers(0, (w, h), 2)
         q = rng.integers(0, (w, h), 2)
-        cv2.line(frame, tuple(int(v) for v in p), tuple(int(v) for v in q), tuple(int(c) for c in rng.integers(0, 255, 3)), int(rng.integers(2, 10)))
+        cv2.line(
+            frame,
+            tuple(int(v) for v in p),
+            tuple(int(v) for v in q),
+            tuple(int(c) for c in rng.integers(0, 255, 3)),
+            int(rng.integers(2, 10)),
+        )
     for _ in range(15):
         org = (int(rng.integers(0, w)), int(rng.integers(0, h)))
         cv2.putText(frame, "clutter TEXT", org, cv2.FONT_HERSHEY_SIMPLEX, 3, (235, 235, 235), 8)
@@ -258,7 +290,9 @@ def shade(frame: np.ndarray, rng: np.random.Generator, darkest: float = 0.45) ->
     rx, ry = rng.uniform(8, 30, 2)
     blob = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2
     shadow = 1 - (1 - darkest) * np.clip(1.5 - blob, 0, 1)
-    gain = cv2.resize(np.clip(ramp * shadow * 255, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_CUBIC)
+    gain = cv2.resize(
+        np.clip(ramp * shadow * 255, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_CUBIC
+    )
     cv2.multiply(frame, cv2.merge([gain, gain, gain]), frame, scale=1 / 255)
 
 
@@ -269,14 +303,46 @@ def finger(frame: np.ndarray, tip: tuple[float, float], angle_deg: float, width_
     length = width_px * 6
     centre = np.array(tip) - direction * length / 2
     colour = SKIN_BGR
-    cv2.ellipse(frame, (round(centre[0]), round(centre[1])), (round(length / 2), round(width_px / 2)), angle_deg, 0, 360, colour, -1, cv2.LINE_AA)
+    cv2.ellipse(
+        frame,
+        (round(centre[0]), round(centre[1])),
+        (round(length / 2), round(width_px / 2)),
+        angle_deg,
+        0,
+        360,
+        colour,
+        -1,
+        cv2.LINE_AA,
+    )
     palm = np.array(tip) - direction * (length + width_px * 2)
-    cv2.ellipse(frame, (round(palm[0]), round(palm[1])), (round(width_px * 3), round(width_px * 2.5)), angle_deg, 0, 360, colour, -1, cv2.LINE_AA)
+    cv2.ellipse(
+        frame,
+        (round(palm[0]), round(palm[1])),
+        (round(width_px * 3), round(width_px * 2.5)),
+        angle_deg,
+        0,
+        360,
+        colour,
+        -1,
+        cv2.LINE_AA,
+    )
     nail = np.array(tip) - direction * width_px * 0.6
-    cv2.ellipse(frame, (round(nail[0]), round(nail[1])), (round(width_px * 0.4), round(width_px * 0.3)), angle_deg, 0, 360, (170, 190, 225), -1, cv2.LINE_AA)
+    cv2.ellipse(
+        frame,
+        (round(nail[0]), round(nail[1])),
+        (round(width_px * 0.4), round(width_px * 0.3)),
+        angle_deg,
+        0,
+        360,
+        (170, 190, 225),
+        -1,
+        cv2.LINE_AA,
+    )
 
 
-def glare(frame: np.ndarray, centre: tuple[float, float], radius: float, on: np.ndarray | None = None) -> None:
+def glare(
+    frame: np.ndarray, centre: tuple[float, float], radius: float, on: np.ndarray | None = None
+) -> None:
     """A blown highlight from the camera's LED on a glossy document (in place), only inside the
     polygon `on` when given (the mat around a laminated card is matte)."""
     h, w = frame.shape[:2]

@@ -42,13 +42,31 @@ CATEGORIES = {
         Category("clutter", ("clutter",), ("form", "certificate", "notice")),
         # plain white paper: a printed frame would give any detector an inner rectangle to find
         Category("white_on_light", ("light", "white", "grid"), ("letter",), hard=True),
-        Category("finger", ("light", "white", "grey", "dark"), ("form", "certificate", "hukou"), fingers=2, hard=True),
-        Category("shadow", ("light", "white", "grid"), ("letter", "form", "certificate"), shadow=True, hard=True),
+        Category(
+            "finger",
+            ("light", "white", "grey", "dark"),
+            ("form", "certificate", "hukou"),
+            fingers=2,
+            hard=True,
+        ),
+        Category(
+            "shadow", ("light", "white", "grid"), ("letter", "form", "certificate"), shadow=True, hard=True
+        ),
         Category("glare", ("dark", "grey", "light"), ("certificate", "idcard", "notice"), glare=True),
         Category("blur", ("dark", "grey", "light"), ("form", "hukou", "notice"), blur=(2.5, 4.0)),
-        Category("rotation", ("dark", "grey", "light", "wood"), ("notice", "hukou", "idcard", "receipt"), max_angle=180),
+        Category(
+            "rotation",
+            ("dark", "grey", "light", "wood"),
+            ("notice", "hukou", "idcard", "receipt"),
+            max_angle=180,
+        ),
         Category("edge", ("dark", "grey", "light"), ("form", "certificate", "notice"), at_edge=True),
-        Category("small", ("dark", "grey", "light", "green", "wood"), ("idcard", "bankbook", "receipt"), max_angle=180),
+        Category(
+            "small",
+            ("dark", "grey", "light", "green", "wood"),
+            ("idcard", "bankbook", "receipt"),
+            max_angle=180,
+        ),
         Category("booklet", ("dark", "grey", "light", "wood"), ("booklet",), max_angle=10),
     ]
 }
@@ -83,7 +101,9 @@ def sample(category: str, seed: int, scale: float = 1.0) -> Sample:
 def _place(c: Category, rng: np.random.Generator, size_mm, px_per_mm: float, size) -> np.ndarray:
     w, h = size
     for _ in range(200):
-        angle = rng.uniform(-c.max_angle, c.max_angle) + (90 if size_mm[0] > size_mm[1] and rng.random() < 0.3 else 0)
+        angle = rng.uniform(-c.max_angle, c.max_angle) + (
+            90 if size_mm[0] > size_mm[1] and rng.random() < 0.3 else 0
+        )
         centre = rng.uniform((0.25 * w, 0.25 * h), (0.75 * w, 0.75 * h))
         corners = sim.corners_for(size_mm, angle, tuple(centre), px_per_mm, size)
         corners += rng.normal(0, 4 * px_per_mm / sim.PX_PER_MM, (4, 2)).astype(np.float32)  # a slight tilt
@@ -113,7 +133,9 @@ def _push_to_edge(corners: np.ndarray, rng: np.random.Generator, size) -> np.nda
     return corners + shift
 
 
-def _disturb(c: Category, rng: np.random.Generator, frame: np.ndarray, corners: np.ndarray, px_per_mm: float) -> None:
+def _disturb(
+    c: Category, rng: np.random.Generator, frame: np.ndarray, corners: np.ndarray, px_per_mm: float
+) -> None:
     if c.shadow:
         sim.shade(frame, rng, darkest=rng.uniform(0.45, 0.65))
     for _ in range(int(rng.integers(1, c.fingers + 1)) if c.fingers else 0):
@@ -160,7 +182,9 @@ def jaccard(found: np.ndarray | None, truth: np.ndarray, frame_shape: tuple[int,
 Detector = Callable[[np.ndarray], np.ndarray | None]
 
 
-def sample_set(seeds: Iterable[int], scale: float = 1.0, categories: Iterable[str] = CATEGORIES) -> list[Sample]:
+def sample_set(
+    seeds: Iterable[int], scale: float = 1.0, categories: Iterable[str] = CATEGORIES
+) -> list[Sample]:
     return [sample(name, seed, scale) for name in categories for seed in seeds]
 
 
@@ -197,7 +221,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for name in CATEGORIES:
         b, o = base[name], ours[name]
-        print(f"| {name} | {b['jaccard']:.3f} | {o['jaccard']:.3f} | {o['worst']:.3f} | {b['ms']:.0f} | {o['ms']:.0f} |")
+        print(
+            f"| {name} | {b['jaccard']:.3f} | {o['jaccard']:.3f} | {o['worst']:.3f} | {b['ms']:.0f} | {o['ms']:.0f} |"
+        )
     overall_b = np.mean([v["jaccard"] for v in base.values()])
     overall_o = np.mean([v["jaccard"] for v in ours.values()])
     print(f"| **overall** | {overall_b:.3f} | {overall_o:.3f} | | | |")

@@ -66,7 +66,9 @@ def test_a_page_run_off_the_view_is_marked_cut_off():
     found = detect.detect(s.frame)
     assert found is not None and jaccard(found.corners, s.corners, s.frame.shape) > 0.95
     h, w = s.frame.shape[:2]
-    touching = (s.corners.min(axis=0) < 3).any() or s.corners[:, 0].max() > w - 3 or s.corners[:, 1].max() > h - 3
+    touching = (
+        (s.corners.min(axis=0) < 3).any() or s.corners[:, 0].max() > w - 3 or s.corners[:, 1].max() > h - 3
+    )
     assert found.cut_off == bool(touching)
 
 
