@@ -13,7 +13,7 @@ APT_PACKAGES := python3-venv python3-dev xvfb xauth libgl1 libegl1 libgl1-mesa-d
 	libmtdev1 xsel libzbar0 fonts-noto-cjk fonts-wqy-microhei espeak-ng poppler-utils \
 	shellcheck systemd openssl
 
-.PHONY: demo test lint bench soak system venv clean
+.PHONY: demo test lint bench bench-camera soak system venv clean
 
 demo: venv
 	$(BIN)/kiosk demo
@@ -27,6 +27,9 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m bench.run_all
+
+bench-camera: venv  # the full labelled image set (20 unseen frames per category) and camera timings
+	$(BIN)/python -m bench.camera --seeds 20
 
 soak: venv
 	$(BIN)/python -m pytest -q -m slow --run-slow

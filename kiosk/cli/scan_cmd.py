@@ -19,6 +19,7 @@ from kiosk.errors import KioskError
 from kiosk.imaging import detect, pages
 from kiosk.imaging.autocapture import AutoCapture, page_look, preview_sharpness
 from kiosk.imaging.codes import read_codes
+from kiosk.xdisplay import VirtualDisplay
 
 PREVIEW_INTERVAL_S = 0.15
 
@@ -44,6 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--pages", type=int, default=0, help="with --camera: stop after this many pages (0: never)"
     )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PNG",
+        help="with --camera: save the preview window once the countdown is half way, then exit",
+    )
     parser.set_defaults(func=scan)
 
 
@@ -51,6 +58,11 @@ def scan(args: argparse.Namespace) -> int:
     size_mm = _size(args.size)
     if args.image:
         return scan_image(args.image, size_mm, args.out, args.look, args.json)
+    if args.screenshot:
+        with VirtualDisplay(1280, 960):
+            return preview_window(
+                args.camera, size_mm, args.out_dir or Path("scans"), args.look, args.screenshot
+            )
     if os.environ.get("DISPLAY"):
         return preview_window(args.camera, size_mm, args.out_dir or Path("scans"), args.look)
     if not args.out_dir:
@@ -173,7 +185,9 @@ def auto_capture_loop(
     return 0
 
 
-def preview_window(source: str, size_mm: tuple[float, float] | None, out_dir: Path, look: str) -> int:
+def preview_window(
+    source: str, size_mm: tuple[float, float] | None, out_dir: Path, look: str, screenshot: Path | None = None
+) -> int:
     """A Kivy window with the live preview, the outline and the countdown; Space captures now."""
     from kivy.app import App
     from kivy.clock import Clock
@@ -189,9 +203,15 @@ def preview_window(source: str, size_mm: tuple[float, float] | None, out_dir: Pa
 
         def build(self) -> Preview:
             preview = Preview()
-            Clock.schedule_interval(lambda _dt: preview.show(*live.step()), PREVIEW_INTERVAL_S)
+            Clock.schedule_interval(lambda _dt: self.tick(preview), PREVIEW_INTERVAL_S)
             Window.bind(on_key_down=lambda _w, key, *_: key == 32 and live.capture())
             return preview
+
+        def tick(self, preview: Preview) -> None:
+            frame, corners, progress, state = live.step()
+            preview.show(frame, corners, progress, state)
+            if screenshot and progress >= 0.5:
+                Clock.schedule_once(lambda _dt: (preview.export_to_png(str(screenshot)), self.stop()), 0.1)
 
     try:
         ScanApp().run()

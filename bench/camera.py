@@ -1,0 +1,98 @@
+"""Document camera: detection accuracy (ours and the textbook detector on the same frames, per
+category of the labelled synthetic set) and the time of the preview step, the 13 MP capture and the
+receipt QR read. `python -m bench.camera [--seeds N]`; `make bench` runs it with the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import cv2
+import numpy as np
+
+from kiosk.devices.camera import Frame
+from kiosk.imaging import detect, pages
+from kiosk.imaging.codes import read_codes
+from kiosk.sim import camera as sim
+from tests.imaging import textbook
+from tests.imaging.synthetic import CATEGORIES, SCORING_SEED, sample_set, score
+
+PREVIEW = (1040, 780)  # a 13 MP MJPG frame decoded at a quarter
+
+
+def _median_ms(job, runs: int = 7) -> float:
+    job()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def accuracy(seeds: int) -> None:
+    samples = sample_set(range(SCORING_SEED, SCORING_SEED + seeds))
+    ours, base = score(detect.find_page, samples), score(textbook.find_page, samples)
+    print(f"Jaccard index on {seeds} unseen 13 MP frames per category (mean; worst for ours):")
+    print("| Category | textbook | ours | ours worst |")
+    print("|---|---|---|---|")
+    for name in CATEGORIES:
+        print(
+            f"| {name} | {base[name]['jaccard']:.3f} | {ours[name]['jaccard']:.3f} | {ours[name]['worst']:.3f} |"
+        )
+    overall = [np.mean([row["jaccard"] for row in table.values()]) for table in (base, ours)]
+    print(f"| overall | {overall[0]:.3f} | {overall[1]:.3f} | |")
+
+
+def timing() -> None:
+    previews = [
+        cv2.resize(s.frame, PREVIEW, interpolation=cv2.INTER_AREA) for s in sample_set([SCORING_SEED], 1.0)
+    ]
+    per_frame = {
+        name: statistics.median(_median_ms(lambda f=f: fn(f), 3) for f in previews)
+        for name, fn in (("textbook", textbook.find_page), ("ours", detect.detect))
+    }
+    tracked = statistics.median(
+        _median_ms(lambda f=f, c=c: detect.track(f, c), 3)
+        for f in previews
+        if (c := detect.find_page(f)) is not None
+    )
+    print(
+        f"preview step, detection on a {PREVIEW[0]}x{PREVIEW[1]} frame (median over categories): ours {per_frame['ours']:.1f} ms, textbook {per_frame['textbook']:.1f} ms; following a page already found: {tracked:.1f} ms"
+    )
+
+    page, size_mm = sim.document("certificate", 0)
+    frame = sim.mat("grey", np.random.default_rng(1))
+    sim.lay(frame, page, sim.corners_for(size_mm, 4))
+    jpeg = cv2.imencode(".jpg", sim.camera_model(frame), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+
+    def capture() -> None:
+        image = Frame(jpeg).decode()
+        result = pages.capture(image, size_mm)
+        assert result is not None
+        pages.encode_jpeg(pages.document_look(result.image), result.dpi)
+
+    print(
+        f"capture of a 13 MP MJPG frame (decode, detect, correct, upright, checks, photocopy, encode): {_median_ms(capture, 5):.0f} ms"
+    )
+    receipt, size_mm = sim.document("receipt", 0)
+    frame = sim.mat("dark", np.random.default_rng(2))
+    sim.lay(frame, receipt, sim.corners_for(size_mm, 25))
+    frame = sim.camera_model(frame)
+    assert read_codes(frame, qr_only=True)
+    print(
+        f"receipt QR in a full 13 MP frame (zxing-cpp, QR only): {_median_ms(lambda: read_codes(frame, qr_only=True)):.1f} ms"
+    )
+
+
+def main(seeds: int = 20) -> None:
+    accuracy(seeds)
+    timing()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20, help="frames per category")
+    main(parser.parse_args().seeds)
