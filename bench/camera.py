@@ -51,7 +51,7 @@ def timing() -> None:
         cv2.resize(s.frame, PREVIEW, interpolation=cv2.INTER_AREA) for s in sample_set([SCORING_SEED], 1.0)
     ]
     per_frame = {
-        name: statistics.median(_median_ms(lambda f=f: fn(f), 3) for f in previews)
+        name: statistics.median(_median_ms(lambda f=f, fn=fn: fn(f), 3) for f in previews)
         for name, fn in (("textbook", textbook.find_page), ("ours", detect.detect))
     }
     tracked = statistics.median(

@@ -17,7 +17,7 @@ import numpy as np
 from kiosk.devices.camera import DocumentCamera
 from kiosk.errors import KioskError
 from kiosk.imaging import detect, pages
-from kiosk.imaging.autocapture import AutoCapture, page_look, preview_sharpness
+from kiosk.imaging.autocapture import HOLD_S, AutoCapture, page_look, preview_sharpness
 from kiosk.imaging.codes import read_codes
 from kiosk.xdisplay import VirtualDisplay
 
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--screenshot",
         type=Path,
         metavar="PNG",
-        help="with --camera: save the preview window once the countdown is half way, then exit",
+        help="with --camera: save the preview window once the countdown has begun, then exit",
     )
     parser.set_defaults(func=scan)
 
@@ -127,10 +127,17 @@ def _write(path: Path, image: np.ndarray, dpi: int) -> None:
 class LiveScan:
     """The preview loop of a camera: follow the page, count down, capture pages into a folder."""
 
-    def __init__(self, source: str, size_mm: tuple[float, float] | None, out_dir: Path, look: str) -> None:
+    def __init__(
+        self,
+        source: str,
+        size_mm: tuple[float, float] | None,
+        out_dir: Path,
+        look: str,
+        hold_s: float = HOLD_S,
+    ) -> None:
         self.camera = DocumentCamera(source)
         self.size_mm, self.out_dir, self.look = size_mm, out_dir, look
-        self.auto = AutoCapture()
+        self.auto = AutoCapture(hold_s)
         self.corners: np.ndarray | None = None
         self.captured: list[Path] = []
 
@@ -196,7 +203,9 @@ def preview_window(
     from kiosk.screens.camera_preview import Preview
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    live = LiveScan(source, size_mm, out_dir, look)
+    live = LiveScan(
+        source, size_mm, out_dir, look, 6.0 if screenshot else HOLD_S
+    )  # a slow ring to photograph
 
     class ScanApp(App):
         title = "kiosk scan"
@@ -210,7 +219,7 @@ def preview_window(
         def tick(self, preview: Preview) -> None:
             frame, corners, progress, state = live.step()
             preview.show(frame, corners, progress, state)
-            if screenshot and progress >= 0.5:
+            if screenshot and state == "holding" and progress >= 0.3:
                 Clock.schedule_once(lambda _dt: (preview.export_to_png(str(screenshot)), self.stop()), 0.1)
 
     try:
