@@ -32,14 +32,15 @@ def cache_dir() -> Path:
 def _extract_sc_face(collection: Path, target: Path) -> Path:
     from fontTools.ttLib import TTCollection
 
-    for face in TTCollection(str(collection)).fonts:
-        if face["name"].getDebugName(1) == SC_FAMILY:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-            os.close(fd)
-            face.save(tmp)
-            os.replace(tmp, target)
-            return target
+    with TTCollection(str(collection)) as faces:
+        for face in faces.fonts:
+            if face["name"].getDebugName(1) == SC_FAMILY:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+                os.close(fd)
+                face.save(tmp)
+                os.replace(tmp, target)
+                return target
     raise KioskError("FILE_MISSING", file=f"{collection} ({SC_FAMILY})")
 
 
@@ -76,7 +77,8 @@ def coverage(path: str) -> frozenset[int]:
     """The code points a font file has glyphs for (its first face)."""
     from fontTools.ttLib import TTFont
 
-    return frozenset(TTFont(path, fontNumber=0, lazy=True).getBestCmap())
+    with TTFont(path, fontNumber=0, lazy=True) as font:  # closed: a stray open file upsets PDF/A checks
+        return frozenset(font.getBestCmap())
 
 
 def raster_font_for(char: str) -> str:
