@@ -64,3 +64,11 @@ class UploadError(KioskError):
 
 class FlowError(KioskError):
     code = "FLOW_ERROR"
+
+
+class SyncError(KioskError):
+    code = "SYNC_FAILED"
+
+
+class AgentError(KioskError):
+    code = "AGENT_ERROR"

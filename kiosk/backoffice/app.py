@@ -1,78 +1,83 @@
-"""The back office's HTTP API (FastAPI): bundle intake, case status for kiosks, health.
+"""The back office as one FastAPI application: services wired from settings, routers included in one place.
 
-Staff pages and decisions build on this app; terminals only ever call /api/v1.
+Terminals only call /api/v1 (api.py); staff use the pages (web.py); the public gets /healthz, /status
+and the login page (public.py). Every router is included in `include_routers` and nowhere else.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
-from kiosk import signed
-from kiosk.backoffice.intake import Conflict, Intake
-from kiosk.backoffice.store import Store
-from kiosk.errors import BundleError
+from kiosk import __version__
+from kiosk import catalog as catalog_module
+from kiosk.backoffice import api, public, web
+from kiosk.backoffice.agent_registry import check_submission
+from kiosk.backoffice.casefiles import CaseFiles
+from kiosk.backoffice.casework import Casework
+from kiosk.backoffice.intake import Intake
+from kiosk.backoffice.notify import Notifier, make_notifier
+from kiosk.backoffice.services import Services
+from kiosk.backoffice.settings import Settings
+from kiosk.backoffice.store import Store, open_store
 from kiosk.keys import TownshipPrivate
 
-BundleId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
-CaseNumber = Annotated[str, PathParam(pattern=r"^[0-9]{15}$")]
-MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def include_routers(app: FastAPI) -> None:
+    app.include_router(api.router)
+    app.include_router(public.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
 def create_app(
-    data_dir: Path, township: TownshipPrivate, max_bundle_bytes: int = MAX_BUNDLE_BYTES
+    data_dir: Path,
+    township: TownshipPrivate,
+    settings: Settings | None = None,
+    notifier: Notifier | None = None,
+    store: Store | None = None,
 ) -> FastAPI:
-    store = Store(data_dir / "backoffice.sqlite3")
-    intake = Intake(store, township, data_dir)
-    app = FastAPI(title="乡镇后台 Township back office", version="0.1.0")
-    app.state.store = store
+    settings = settings or Settings()
+    store = store or open_store(settings.database, data_dir)
+    intake = Intake(
+        store, township, data_dir, admit=lambda header, manifest: check_submission(store, header, manifest)
+    )
+    files = CaseFiles(intake.case_dir, catalog_module.load())
+    notifier = notifier or make_notifier(settings.notifier, data_dir)
+    services = Services(
+        settings=settings,
+        data_dir=data_dir,
+        township=township,
+        store=store,
+        intake=intake,
+        files=files,
+        casework=Casework(store, files, notifier, settings.township_name),
+    )
+    app = FastAPI(
+        title="乡镇后台 Township back office",
+        version=__version__,
+        description="Intake of sealed bundles, enrolment, heartbeats, decisions and agent registers for "
+        "village terminals. Every answer meant for a kiosk is signed with the township key.",
+    )
+    app.state.services = services
+    app.state.store = store  # the demo and the tests enrol kiosks through it
     app.state.intake = intake
-
-    @app.put("/api/v1/bundles/{bundle_id}", status_code=201)
-    async def receive_bundle(bundle_id: BundleId, request: Request) -> JSONResponse:
-        data = await _read_limited(request, max_bundle_bytes)
-        try:
-            receipt = intake.receive(bundle_id, data)
-        except Conflict:
-            raise HTTPException(409, "bundle id already used for other content") from None
-        except BundleError as e:
-            raise HTTPException(422, e.code) from None
-        return JSONResponse(receipt, status_code=201)
-
-    @app.get("/api/v1/cases/{case_number}")
-    def case_status(case_number: CaseNumber) -> dict:
-        case = store.case(case_number)
-        if not case:
-            raise HTTPException(404, "unknown case")
-        payload = {
-            k: case[k] for k in ("case_number", "bundle_id", "service_code", "state", "note", "updated_at")
-        }
-        return signed.sign(payload, township.signing)
-
-    @app.get("/healthz")
-    def healthz() -> dict:
-        return {"status": "ok", **store.counts()}
-
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        counts = store.counts()
-        return (
-            "<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>乡镇后台</title>"
-            f"<h1>乡镇后台</h1><p>已收申请 {counts['bundles']} 件，隔离 {counts['quarantined']} 件，"
-            f"登记终端 {counts['kiosks']} 台。</p></html>"
-        )
-
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(web.LoginRequired, web.to_login)
+    include_routers(app)
     return app
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(413, "bundle too large")
-    return bytes(body)
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """422 with a stable code first (the same shape as every other refusal), the details after."""
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+        for e in getattr(exc, "errors", list)()
+    ]
+    return JSONResponse({"detail": "REQUEST_INVALID", "errors": errors}, status_code=422)

@@ -6,12 +6,13 @@ Idempotent on the bundle id: the same bytes again get the same receipt, other by
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kiosk import bundle, signed
+from kiosk.backoffice.blobs import bundle_key
 from kiosk.backoffice.store import Store
 from kiosk.errors import BundleError, KioskError
 from kiosk.keys import TownshipPrivate
@@ -21,11 +22,17 @@ class Conflict(KioskError):
     code = "BUNDLE_CONFLICT"
 
 
+Admission = Callable[[dict[str, Any], dict[str, Any]], None]
+
+
 class Intake:
-    def __init__(self, store: Store, township: TownshipPrivate, data_dir: Path) -> None:
+    def __init__(
+        self, store: Store, township: TownshipPrivate, data_dir: Path, admit: Admission | None = None
+    ) -> None:
         self.store = store
         self.township = township
         self.data_dir = data_dir
+        self.admit = admit or (lambda header, manifest: None)  # policy checks: raise BundleError
 
     def receive(self, bundle_id: str, data: bytes) -> dict[str, Any]:
         digest = hashlib.sha256(data).hexdigest()
@@ -41,6 +48,7 @@ class Intake:
             manifest = bundle.open_to_folder(
                 data, self.township, self.store.trusted_key, self.case_dir(bundle_id)
             )
+            self._admit(header, manifest, bundle_id)
         except BundleError as e:
             self.store.quarantine(bundle_id, e.code, self._keep(data, "quarantine", bundle_id))
             raise
@@ -53,16 +61,15 @@ class Intake:
     def case_dir(self, bundle_id: str) -> Path:
         return self.data_dir / "cases" / bundle_id
 
-    def _keep(self, data: bytes, folder: str, bundle_id: str) -> Path:
-        directory = self.data_dir / folder
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".in.")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            os.fsync(f.fileno())
-        target = directory / f"{bundle_id}.kskb"
-        os.replace(tmp, target)
-        return target
+    def _admit(self, header: dict[str, Any], manifest: dict[str, Any], bundle_id: str) -> None:
+        try:
+            self.admit(header, manifest)
+        except BundleError:
+            shutil.rmtree(self.case_dir(bundle_id), ignore_errors=True)
+            raise
+
+    def _keep(self, data: bytes, folder: str, bundle_id: str) -> str:
+        return self.store.blobs.put(bundle_key(bundle_id, folder), data)
 
     def _receipt(self, bundle_id: str, case_number: str, digest: str, received_at: str) -> dict[str, Any]:
         payload = {

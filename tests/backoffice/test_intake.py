@@ -54,12 +54,8 @@ def test_tampered_and_unknown_kiosk_bundles_are_quarantined_with_the_reason(tmp_
     stranger = keys.create_device_key(tmp_path / "stranger")
     response = put(rig, "cd" * 16, sealed(tmp_path, rig, "cd" * 16, stranger))
     assert response.json()["detail"] == "BUNDLE_BAD_SIGNATURE"
-    assert requests.get(f"{rig.server.url}/healthz", timeout=5).json() == {
-        "status": "ok",
-        "bundles": 0,
-        "quarantined": 2,
-        "kiosks": 1,
-    }
+    health = requests.get(f"{rig.server.url}/healthz", timeout=5).json()
+    assert (health["status"], health["bundles"], health["quarantined"], health["kiosks"]) == ("ok", 0, 2, 1)
     assert not (rig.workdir / "backoffice" / "cases").exists() or not list(
         (rig.workdir / "backoffice" / "cases").iterdir()
     )
