@@ -38,6 +38,7 @@ SUITE = "x25519-hkdf-sha256+aes-256-gcm+ed25519"
 SIGNATURE_BYTES = 64
 MANIFEST = "manifest.json"
 MAX_HEADER = 64 * 1024
+MAX_FILES = 2000  # a generous ceiling for one application's pages; more is a file-count bomb
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,15 @@ def open_bytes(
 def _unzip(plaintext: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(plaintext))
+        entries = archive.infolist()
+        if len(entries) > MAX_FILES + 1:
+            raise BundleError("BUNDLE_BOMB", reason=f"{len(entries)} files")
+        if any(info.compress_type != zipfile.ZIP_STORED for info in entries):
+            # Sealing never compresses, so no entry can unpack to more than the bundle's own size.
+            raise BundleError("BUNDLE_BOMB", reason="compressed entry")
         manifest = json.loads(archive.read(MANIFEST))
         files = {}
-        for info in archive.infolist():
+        for info in entries:
             if info.filename == MANIFEST:
                 continue
             name = PurePosixPath(info.filename)

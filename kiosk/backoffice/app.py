@@ -6,6 +6,7 @@ and the login page (public.py). Every router is included in `include_routers` an
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -59,19 +60,32 @@ def create_app(
         files=files,
         casework=Casework(store, files, notifier, settings.township_name),
     )
+    app = build_app()
+    app.state.services = services
+    app.state.store = store  # the demo and the tests enrol kiosks through it
+    app.state.intake = intake
+    return app
+
+
+def build_app() -> FastAPI:
+    """The routes and handlers without any state: what the OpenAPI document is made from."""
     app = FastAPI(
         title="乡镇后台 Township back office",
         version=__version__,
         description="Intake of sealed bundles, enrolment, heartbeats, decisions and agent registers for "
-        "village terminals. Every answer meant for a kiosk is signed with the township key.",
+        "village terminals. Every answer meant for a kiosk is signed with the township key; requests "
+        "for one kiosk's data carry that kiosk's signature (header X-Kiosk-Auth). Refusals carry a "
+        "stable code in `detail`.",
     )
-    app.state.services = services
-    app.state.store = store  # the demo and the tests enrol kiosks through it
-    app.state.intake = intake
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(web.LoginRequired, web.to_login)
     include_routers(app)
     return app
+
+
+def openapi_text() -> str:
+    """The OpenAPI document as committed in docs/backoffice-openapi.json."""
+    return json.dumps(build_app().openapi(), ensure_ascii=False, indent=2) + "\n"
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:

@@ -179,10 +179,10 @@ class Store:
     def kiosk(self, kiosk_id: str) -> Row | None:
         return self._one("SELECT * FROM kiosks WHERE kiosk_id = ?", kiosk_id)
 
-    def kiosk_key(self, kiosk_id: str) -> Ed25519PublicKey | None:
-        """The enrolled, unrevoked kiosk's key (None otherwise)."""
+    def kiosk_key(self, kiosk_id: str, include_revoked: bool = False) -> Ed25519PublicKey | None:
+        """The enrolled kiosk's key; None when unknown, or revoked unless `include_revoked`."""
         row = self.kiosk(kiosk_id)
-        if not row or row["revoked_at"]:
+        if not row or (row["revoked_at"] and not include_revoked):
             return None
         key = serialization.load_pem_public_key(row["public_key"].encode())
         return key if isinstance(key, Ed25519PublicKey) else None
