@@ -106,7 +106,7 @@ def login(
     request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
-    csrf: Csrf,
+    csrf: Csrf = "",
 ) -> Response:
     services = services_of(request)
     if not staff.same_token(csrf, request.cookies.get(staff.LOGIN_CSRF_COOKIE, "")):
