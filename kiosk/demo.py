@@ -69,7 +69,7 @@ class DemoRig:
         device_key = keys.create_device_key(self.workdir / "keys")
         self.app = create_app(self.workdir / "backoffice", township)
         self.server = EmbeddedServer(self.app).start()
-        self.app.state.store.enrol(self.base.terminal.id, device_key.public_key())
+        self.app.state.store.enrol(self.base.terminal.id, device_key.public_key(), village="示例村")
         self.idcard = IdCardSimulator().start()
         self.printer = PrinterSimulator(output_dir=self.workdir / "receipts").start()
         self.sigpad = SignaturePadSimulator().start()
