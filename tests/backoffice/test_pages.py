@@ -4,6 +4,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 import requests
@@ -129,7 +130,7 @@ def test_the_resident_gets_a_text_message_with_no_name_or_id_number(office):
 
 
 class Gateway(BaseHTTPRequestHandler):
-    received: list = []
+    received: ClassVar[list] = []
     status = 200
 
     def do_POST(self):
