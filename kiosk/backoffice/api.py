@@ -182,7 +182,8 @@ class ServerTime(BaseModel):
 
 
 def refusals(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": Problem} for code in (*codes, 422)}
+    """Documented refusals: the given codes, 400 (a body that does not parse) and 422 (invalid input)."""
+    return {code: {"model": Problem} for code in (400, *codes, 422)}
 
 
 KIOSK_REFUSALS = refusals(401, 403)
