@@ -108,7 +108,8 @@ def serve_backoffice(args: argparse.Namespace) -> int:
     )
     app = app_module.create_app(args.data, township, settings)
     ssl = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)} if tls else {}
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **ssl)
+    # A stop (systemd, Ctrl+C) waits at most 10 s for kiosks' open connections.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=10, **ssl)
     return 0
 
 

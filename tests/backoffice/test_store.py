@@ -99,3 +99,28 @@ def test_resetting_an_agents_pin_moves_its_version(store):
     assert store.agent("A1")["pin_version"] == 2
     assert store.revoke_agent("A1") and not store.revoke_agent("A1")
     assert store.agents("东村")[0]["revoked_at"]
+
+
+def test_the_whole_service_runs_on_postgresql(tmp_path, pg_url):
+    """Intake, a decision and the kiosk's poll through HTTP, with metadata in PostgreSQL."""
+    from backoffice_world import start_office
+
+    from kiosk.backoffice.settings import Settings
+    from kiosk.decisions import DecisionPoller
+    from kiosk.outbox import Outbox
+    from kiosk.township import TownshipClient
+
+    office = start_office(tmp_path, Settings(database=pg_url))
+    try:
+        assert office.store.db.dialect == "postgresql"
+        kiosk = office.enrol()
+        office.submit(kiosk, "000126112800019")
+        office.app.state.services.casework.decide("000126112800019", "accepted", "clerk")
+        outbox = Outbox(tmp_path / "kiosk")
+        outbox.add("ab" * 16, "000126112800019", "senior-age-allowance", {})
+        client = TownshipClient(office.url, kiosk.kiosk_id, kiosk.key, office.township.public)
+        DecisionPoller(client, outbox, tmp_path / "kiosk").poll_once()
+        assert outbox.by_case("000126112800019").state == "accepted"
+    finally:
+        office.server.stop()
+        office.store.close()
