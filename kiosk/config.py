@@ -106,6 +106,7 @@ class BackofficeConfig:
     timeout_s: float = 20.0
     retry_min_s: float = 5.0
     retry_max_s: float = 1800.0
+    poll_interval_s: float = 60.0  # decisions and the agent register, fetched from the back office
 
 
 @dataclass

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from kiosk import catalog as catalog_module
 from kiosk import keys
+from kiosk.agents import AgentRegistry
 from kiosk.catalog import Catalog
 from kiosk.config import Config
+from kiosk.decisions import DecisionPoller
 from kiosk.flow.bus import EventBus
 from kiosk.flow.controller import FlowController
 from kiosk.flow.devices import DeviceService
@@ -18,6 +20,7 @@ from kiosk.health import HealthMonitor
 from kiosk.outbox import Outbox
 from kiosk.session_store import purge_leftovers
 from kiosk.submission import Submitter
+from kiosk.township import TownshipClient
 from kiosk.upload import Uploader, UploadWorker
 
 
@@ -42,6 +45,18 @@ class Terminal:
                 "upload.changed", bundle_id=bundle_id, state=state
             ),
         )
+        client = TownshipClient(office.url, config.terminal.id, device_key, township, office.timeout_s)
+        self.agents = AgentRegistry(config.data_dir, config.terminal.id, township)
+        self.decisions = DecisionPoller(
+            client,
+            self.outbox,
+            config.data_dir,
+            office.poll_interval_s,
+            on_decision=lambda d: self.bus.publish(
+                "decision.changed", case_number=d.case_number, state=d.state, note=d.note
+            ),
+            also=[lambda: self.agents.sync(client)],
+        )
         self.devices = DeviceService(config.devices, self.bus)
         self.health = HealthMonitor(config, self.devices, self.outbox, device_key, township)
         submitter = Submitter(config, self.outbox, device_key, township)
@@ -52,6 +67,7 @@ class Terminal:
         self.devices.start()
         self.uploads.start()
         self.health.start()
+        self.decisions.start()
         return self
 
     def stop(self) -> None:
@@ -59,4 +75,5 @@ class Terminal:
         self.flow.start_over()
         self.devices.stop()
         self.uploads.stop()
+        self.decisions.stop()
         self.outbox.close()
