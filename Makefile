@@ -8,10 +8,11 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: runtime (zbar, CJK fonts, GL for Kivy, TTS), test tools (Xvfb, poppler;
-# shellcheck, systemd-analyze/sysusers/tmpfiles and openssl for the deploy tests).
+# shellcheck, systemd-analyze/sysusers/tmpfiles and openssl for the deploy tests; a PostgreSQL server
+# the back-office tests start themselves, and Chromium for its review page).
 APT_PACKAGES := python3-venv python3-dev xvfb xauth libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 \
 	libmtdev1 xsel libzbar0 fonts-noto-cjk fonts-wqy-microhei espeak-ng poppler-utils \
-	shellcheck systemd openssl
+	shellcheck systemd openssl postgresql chromium chromium-driver
 
 .PHONY: demo test lint bench bench-camera soak system venv clean
 
