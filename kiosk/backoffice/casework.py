@@ -94,21 +94,19 @@ class Casework:
         case = self.store.case(case_number)
         if case is None:
             return "unknown case"
-        manifest = self.files.manifest(case["bundle_id"]) or {}
         view = self.files.view(case["bundle_id"], case["service_code"])
-        phone = view.phone if view else ""
-        if not phone:
+        if view is None or not view.phone:
             outcome = "no phone number"
         else:
             text = tr(
                 f"backoffice.sms.{case['state']}",
                 sender=self.township_name,
                 case=case_number,
-                service=(manifest.get("service") or {}).get("name", ""),
+                service=view.service_name,
                 note=case["note"],
             )
             try:
-                self.notifier.send(phone, text)
+                self.notifier.send(view.phone, text)
                 outcome = "sent"
             except NotifyError as e:
                 outcome = f"failed: {e.detail or e.code}"

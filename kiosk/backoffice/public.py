@@ -44,7 +44,7 @@ def home(request: Request) -> Response:
 
 @router.get("/status/{case_number}", response_class=HTMLResponse, include_in_schema=False)
 def status_form(request: Request, case_number: str) -> HTMLResponse:
-    return page(request, "status.html", None, case_number=case_number[:20], result=None, error="")
+    return _status(request, case_number[:20])
 
 
 @router.post("/status/{case_number}", response_class=HTMLResponse, include_in_schema=False)

@@ -27,6 +27,13 @@ from kiosk.i18n import tr
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals.update(state_label=state_label, tr=tr)
+# Pages load only their own stylesheet, script and images, and may not be framed (click-jacking).
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 DEVICE_NAMES = {"idcard": "身份证阅读器", "printer": "打印机", "sigpad": "签名板", "camera": "高拍仪"}
 HEARTBEAT_LATE_S = 15 * 60
 
@@ -80,6 +87,7 @@ def page(
         name,
         {"staff": session, "township": services.settings.township_name, "nav": name.split(".")[0], **context},
         status_code=status,
+        headers=PAGE_HEADERS,
     )
 
 
@@ -195,7 +203,7 @@ def case_file(request: Request, case_number: str, name: str, session: Staff) -> 
     media = IMAGE_TYPES.get(Path(name).suffix.lower())
     if path is None or media is None:
         raise HTTPException(404, "FILE_UNKNOWN")
-    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, no-store"})
+    return FileResponse(path, media_type=media, headers=PAGE_HEADERS)
 
 
 @router.post("/cases/{case_number}/decision")

@@ -8,11 +8,11 @@ from typing import ClassVar
 
 import pytest
 import requests
-from backoffice_world import PASSWORD, start_office
+from backoffice_world import PASSWORD, application, page_jpeg, start_office
 
 from kiosk.backoffice.casework import Material
-from kiosk.backoffice.notify import HttpSmsNotifier, NotifyError
-from kiosk.backoffice.settings import Settings
+from kiosk.backoffice.notify import HttpSmsNotifier, NotifyError, make_notifier
+from kiosk.backoffice.settings import NotifierSettings, Settings
 from kiosk.sim import people
 
 CASE = "000126112800019"
@@ -99,6 +99,19 @@ def test_the_case_page_shows_the_form_card_pages_and_signature_and_photo_unavail
     )
 
 
+def test_a_decoded_card_photo_is_shown_and_pages_are_not_framed_or_cached(office):
+    manifest, files = application(CASE)
+    manifest["application"]["applicant"]["photo"] = "idcard_photo.png"
+    office.submit(
+        office.enrol(), CASE, manifest=manifest, files={**files, "idcard_photo.png": page_jpeg("photo")}
+    )
+    session = office.staff_session()
+    page = session.get(f"{office.url}/cases/{CASE}", timeout=10)
+    assert "idcard_photo.png" in page.text and "照片不可用" not in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+
+
 def test_decisions_need_their_reasons_and_are_logged_with_who_and_when(office):
     office.submit(office.enrol(), CASE)
     session = office.staff_session(name="李办事员")
@@ -152,8 +165,11 @@ def gateway():
     server.shutdown()
 
 
-def test_the_http_sms_notifier_posts_to_the_gateway_and_reports_its_failures(gateway):
-    notifier = HttpSmsNotifier(gateway, token="secret", timeout_s=5)
+def test_the_http_sms_notifier_posts_to_the_gateway_and_reports_its_failures(gateway, tmp_path):
+    notifier = make_notifier(
+        NotifierSettings(kind="http", url=gateway, token="secret", timeout_s=5), tmp_path
+    )
+    assert isinstance(notifier, HttpSmsNotifier)
     notifier.send("13900000000", "您的申请已受理")
     assert Gateway.received == [("Bearer secret", {"to": "13900000000", "text": "您的申请已受理"})]
     Gateway.status = 503
