@@ -7,6 +7,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,31 @@ def start_office(tmp_path: Path, settings: Settings | None = None) -> Office:
     app = create_app(data_dir, township, settings or Settings())
     server = EmbeddedServer(app).start()
     return Office(server.url, data_dir, township, app, server, tmp_path / "township" / "township.pub")
+
+
+def heartbeat_payload(kiosk_id: str, sent_at: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """What a terminal sends every few minutes (the contract issue 10's sender keeps to)."""
+    return {
+        "kiosk_id": kiosk_id,
+        "sent_at": sent_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        "version": "0.1.0",
+        "uptime_s": 3600,
+        "devices": {
+            "idcard": {"ok": True, "code": ""},
+            "printer": {"ok": False, "code": "PRINTER_PAPER_OUT"},
+            "sigpad": {"ok": True, "code": ""},
+            "camera": {"ok": True, "code": ""},
+        },
+        "outbox_depth": 2,
+        "oldest_unsent_age_s": 5400.0,
+        "disk_free_bytes": 12 * 1024**3,
+        "printer_paper_near_end": True,
+        "device_card": {
+            "name": "东村便民服务站自助终端",
+            "type": "立式自助一体机",
+            "location": "东村村委会一楼",
+            "maintainer": "县信息中心",
+            "phone": "0854-0000000",
+        },
+        **overrides,
+    }

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from backoffice_world import heartbeat_payload
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import keys, signed
@@ -50,33 +51,6 @@ def test_an_expired_code_or_a_key_that_is_not_ed25519_is_refused(office):
     answer = requests.post(f"{office.url}/api/v1/enrolments", json=bad, timeout=10)
     assert answer.status_code == 422 and answer.json()["detail"] == "ENROL_BAD_KEY"
     assert enrol(office, fresh, kiosk_id="K-1").status_code == 201  # the refusal did not use the code up
-
-
-def heartbeat_payload(kiosk_id, sent_at=None, **overrides):
-    return {
-        "kiosk_id": kiosk_id,
-        "sent_at": sent_at or datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": "0.1.0",
-        "uptime_s": 3600,
-        "devices": {
-            "idcard": {"ok": True, "code": ""},
-            "printer": {"ok": False, "code": "PRINTER_PAPER_OUT"},
-            "sigpad": {"ok": True, "code": ""},
-            "camera": {"ok": True, "code": ""},
-        },
-        "outbox_depth": 2,
-        "oldest_unsent_age_s": 5400.0,
-        "disk_free_bytes": 12 * 1024**3,
-        "printer_paper_near_end": True,
-        "device_card": {
-            "name": "东村便民服务站自助终端",
-            "type": "立式自助一体机",
-            "location": "东村村委会一楼",
-            "maintainer": "县信息中心",
-            "phone": "0854-0000000",
-        },
-        **overrides,
-    }
 
 
 def beat(office, kiosk, payload, key=None):
