@@ -14,7 +14,9 @@ from typing import Any
 
 from kiosk.catalog import Catalog, Service
 
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".bmp": "image/bmp"}
+# The applicant's `photo` is a file name, or "decoded" with the reader's decoded photo under one of these.
+DECODED_PHOTOS = ("idcard_photo.bmp", "idcard_photo.png", "idcard_photo.jpg")
 
 
 @dataclass
@@ -77,13 +79,12 @@ class CaseFiles:
         service = self.catalog.services.get(service_code)
         files = manifest.get("files", {})
         applicant = application.get("applicant") or {}
-        photo = str(applicant.get("photo", ""))
         return CaseView(
             manifest=manifest,
             service_name=(manifest.get("service") or {}).get("name") or (service.name if service else ""),
             department=(manifest.get("service") or {}).get("department", ""),
             applicant=applicant,
-            photo=photo if photo in files and _is_image(photo) else "",
+            photo=_photo(str(applicant.get("photo", "")), files),
             form=_form(application.get("form") or {}, service),
             materials=_materials(application.get("pages") or [], service),
             signatures=_signatures(application, files),
@@ -97,6 +98,11 @@ class CaseFiles:
 
 def _is_image(name: str) -> bool:
     return Path(name).suffix.lower() in IMAGE_TYPES
+
+
+def _photo(photo: str, files: dict[str, Any]) -> str:
+    candidates = DECODED_PHOTOS if photo == "decoded" else (photo,)
+    return next((name for name in candidates if name in files and _is_image(name)), "")
 
 
 def _form(answers: dict[str, Any], service: Service | None) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 import requests
-from backoffice_world import PASSWORD, application, page_jpeg, start_office
+from backoffice_world import PASSWORD, application, start_office
 
 from kiosk.backoffice.casework import Material
 from kiosk.backoffice.notify import HttpSmsNotifier, NotifyError, make_notifier
@@ -107,7 +107,7 @@ def test_a_decoded_card_photo_is_shown_and_pages_are_not_framed_or_cached(office
     )
     session = office.staff_session()
     page = session.get(f"{office.url}/cases/{CASE}", timeout=10)
-    assert "idcard_photo.png" in page.text and "照片不可用" not in page.text
+    assert "idcard_photo.bmp" in page.text and "照片不可用" not in page.text
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
 
