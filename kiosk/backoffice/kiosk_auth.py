@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import HTTPException, Request
 
 from kiosk import signed
@@ -29,7 +30,7 @@ def _refuse(status: int, code: str) -> HTTPException:
     return HTTPException(status, code)
 
 
-def kiosk_key(store: Store, kiosk_id: str):
+def kiosk_key(store: Store, kiosk_id: str) -> Ed25519PublicKey:
     kiosk = store.kiosk(kiosk_id)
     if kiosk is None:
         raise _refuse(403, "KIOSK_UNKNOWN")

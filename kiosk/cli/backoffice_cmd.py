@@ -11,9 +11,15 @@ import getpass
 import ipaddress
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from kiosk import keys
 from kiosk.errors import KioskError
+
+if TYPE_CHECKING:  # the back office is an optional extra: import it only when a command needs it
+    from kiosk.backoffice.settings import Settings
+    from kiosk.backoffice.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     openapi.set_defaults(func=write_openapi)
 
 
-def _backoffice():
+def _backoffice() -> ModuleType:
     """The back-office modules, or a plain error when the extra is not installed."""
     try:
         import kiosk.backoffice.app as app_module
@@ -73,13 +79,13 @@ def _backoffice():
     return app_module
 
 
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace) -> Settings:
     from kiosk.backoffice import settings
 
     return settings.load(args.data, args.settings)
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace) -> Store:
     from kiosk.backoffice.store import open_store
 
     return open_store(_settings(args).database, args.data)
