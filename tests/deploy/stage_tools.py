@@ -41,6 +41,6 @@ def source_copy(target: Path, version: str, broken: bool = False) -> Path:
     pyproject = target / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', f'version = "{version}"'))
     if broken:
-        idcard = target / "kiosk" / "devices" / "idcard.py"
+        idcard = target / "kiosk" / "devices" / "idcard" / "__init__.py"
         idcard.write_text(idcard.read_text() + "\nimport kiosk_vendor_sdk  # noqa\n")
     return target
