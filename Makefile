@@ -7,14 +7,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages: runtime (zbar, CJK fonts, GL for Kivy, TTS), test tools (Xvfb, poppler;
+# Debian packages: runtime (zbar, CJK fonts, GL for Kivy, TTS, pinyin input), test tools (Xvfb, poppler;
 # shellcheck, systemd-analyze/sysusers/tmpfiles and openssl for the deploy tests; a PostgreSQL server
 # the back-office tests start themselves, and Chromium for its review page).
 APT_PACKAGES := python3-venv python3-dev xvfb xauth libgl1 libegl1 libgl1-mesa-dri libegl-mesa0 \
 	libmtdev1 xsel libzbar0 fonts-noto-cjk fonts-wqy-microhei espeak-ng poppler-utils \
-	shellcheck systemd openssl postgresql chromium chromium-driver
+	shellcheck systemd openssl postgresql chromium chromium-driver libgooglepinyin0
 
-.PHONY: demo test lint bench bench-camera soak system venv clean
+.PHONY: demo test lint bench bench-camera soak screens system venv clean
 
 demo: venv
 	$(BIN)/kiosk demo
@@ -31,6 +31,9 @@ bench: venv
 
 bench-camera: venv  # the full labelled image set (20 unseen frames per category) and camera timings
 	$(BIN)/python -m bench.camera --seeds 20
+
+screens: venv  # every screen, both sizes, languages and modes, into docs/screens/WxH/ (text-fit checked)
+	$(BIN)/kiosk screens --out docs/screens
 
 soak: venv
 	$(BIN)/python -m pytest -q -m slow --run-slow

@@ -6,6 +6,7 @@ Plain records, JSON-serialisable for the bundle manifest; file contents live in 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,13 +88,25 @@ class Application:
         return dataclasses.asdict(self)
 
     def public_summary(self) -> dict[str, str]:
-        """The only data kept on the terminal after sealing: nothing that identifies the person."""
-        person = self.applicant
+        """The only data kept on the terminal after sealing: nothing that identifies the person.
+
+        `id_check` lets the status query confirm the last six digits of the ID number without
+        keeping them; agents are told apart by masked name and last four digits, as on a receipt.
+        """
+        person, agent = self.applicant, self.agent
         return {
             "case_number": self.case_number,
             "service_code": self.service_code,
             "masked_name": person.masked_name if person else "",
             "id_last4": last_digits(person.id_number) if person else "",
+            "id_check": id_check(self.case_number, last_digits(person.id_number, 6)) if person else "",
             "channel": self.channel,
-            "agent_masked_name": self.agent.masked_name if self.agent else "",
+            "agent_masked_name": agent.masked_name if agent else "",
+            "agent_id_last4": last_digits(agent.id_number) if agent else "",
+            "supersedes": self.supersedes,
         }
+
+
+def id_check(case_number: str, id_last6: str) -> str:
+    """A digest binding a case to the last six characters of its applicant's ID number."""
+    return hashlib.sha256(f"{case_number}:{id_last6.upper()}".encode()).hexdigest()[:32]

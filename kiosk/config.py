@@ -33,8 +33,12 @@ class TerminalConfig:
     hotline: str = "12345"
     data_dir: str = "/var/lib/kiosk"
     language: Literal["zh_CN", "en"] = "zh_CN"
-    idle_timeout_s: float = 60.0
+    idle_timeout_s: float = 60.0  # no touch this long: a countdown starts
+    idle_countdown_s: float = 20.0  # then the session ends and is wiped (WCAG 2.2.1: >= 20 s to extend)
     status_url: str = "http://127.0.0.1:8787/status"
+    speech: bool = True  # spoken guidance (espeak-ng); the mute button silences one session
+    technician_pin_hash: str = ""  # `kiosk diagnostics pin-hash`; empty: diagnostics cannot be entered
+    export_dir: str = "/media/usb"  # where diagnostics exports logs (a mounted USB stick)
 
 
 @dataclass

@@ -120,6 +120,12 @@ class Outbox:
                 (error, retry_at, bundle_id),
             )
 
+    def retry_now(self) -> int:
+        """Make every waiting bundle due at once (a technician's retry); returns how many."""
+        with self.lock:
+            cursor = self.db.execute("UPDATE bundles SET next_attempt = 0 WHERE state = ?", (SEALED,))
+        return cursor.rowcount
+
     def delivered(self, bundle_id: str, receipt: dict[str, Any]) -> None:
         with self.lock:
             self.db.execute(

@@ -34,6 +34,11 @@ class SessionStore:
         sealed = (self.dir / name).read_bytes()
         return self._cipher().decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], name.encode())
 
+    def remove(self, *names: str) -> None:
+        for name in names:
+            if name:
+                (self.dir / name).unlink(missing_ok=True)
+
     def names(self) -> list[str]:
         return sorted(p.name for p in self.dir.iterdir() if not p.name.startswith("."))
 

@@ -25,3 +25,18 @@ def rig(tmp_path):
     """The demo world: embedded back office, simulated devices on ptys, virtual camera, fresh keys."""
     with DemoRig(tmp_path / "world") as world:
         yield world
+
+
+AGENT_PIN = "246810"
+
+
+@pytest.fixture
+def agent_card(rig):
+    """A fictional village agent with a card of its own, registered at the township for this
+    terminal's village (the terminal syncs the signed register when it starts)."""
+    from kiosk.backoffice import agent_registry
+    from kiosk.sim import people
+
+    card = people.resident(name="李秀英", sex_code="2", birth="19780512", sequence=37)
+    agent_registry.add_agent(rig.app.state.store, card.name, "示例村", card.id_number, AGENT_PIN)
+    return card

@@ -24,7 +24,7 @@ from kiosk.devices.printer import PrintResult, ReceiptPrinter
 from kiosk.devices.signature_pad import SignaturePad
 from kiosk.errors import DeviceError, IdCardError
 from kiosk.flow.bus import EventBus
-from kiosk.imaging import detect, pages
+from kiosk.imaging import codes, detect, pages
 from kiosk.imaging.autocapture import AutoCapture, page_look, preview_sharpness
 from kiosk.receipts import Op, Page
 
@@ -146,6 +146,7 @@ class DeviceService:
         self.signing = threading.Event()
         self._pen_down = False
         self._pen_start = 0.0
+        self._decoding = threading.Event()
         self.workers = {
             "idcard": Worker("idcard", self._poll_card, card.poll_interval_s),
             "printer": Worker("printer", self._poll_printer, p.status_poll_s),
@@ -282,6 +283,22 @@ class DeviceService:
         )
         if auto and step.fire:
             self.bus.publish("page.ready")
+
+    def read_codes(self, frame: np.ndarray) -> None:
+        """Decode the QR codes in a preview frame on the camera's worker (one frame at a
+        time; frames arriving meanwhile are skipped); publishes code.read for each."""
+        if self._decoding.is_set():
+            return
+        self._decoding.set()
+
+        def job() -> None:
+            try:
+                for code in codes.read_codes(frame, qr_only=True):
+                    self.bus.publish("code.read", text=code.data, kind=code.type)
+            finally:
+                self._decoding.clear()
+
+        self.workers["camera"].submit(job)
 
     def capture(self, material_key: str, size: str, look: str) -> None:
         """Capture a full-resolution page; publishes page.captured, page.not_found or device.error."""

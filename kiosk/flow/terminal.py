@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from kiosk import catalog as catalog_module
@@ -16,6 +17,8 @@ from kiosk.decisions import DecisionPoller
 from kiosk.flow.bus import EventBus
 from kiosk.flow.controller import FlowController
 from kiosk.flow.devices import DeviceService
+from kiosk.flow.diagnostics import Diagnostics
+from kiosk.flow.speech import Speaker
 from kiosk.health import HealthMonitor
 from kiosk.outbox import Outbox
 from kiosk.session_store import purge_leftovers
@@ -25,7 +28,9 @@ from kiosk.upload import Uploader, UploadWorker
 
 
 class Terminal:
-    def __init__(self, config: Config, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self, config: Config, catalog: Catalog | None = None, speaker: Speaker | None = None
+    ) -> None:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         purge_leftovers(config.data_dir)
@@ -60,10 +65,24 @@ class Terminal:
         self.devices = DeviceService(config.devices, self.bus)
         self.health = HealthMonitor(config, self.devices, self.outbox, device_key, township)
         submitter = Submitter(config, self.outbox, device_key, township)
-        self.flow = FlowController(config, self.catalog, self.devices, self.bus, submitter)
+        self.speaker = speaker or Speaker(enabled=config.terminal.speech)
+        self.diagnostics = Diagnostics(config, self.devices, self.bus, self.outbox)
+        self.diagnostics.wake_uploads = self.uploads.wake
+        self.flow = FlowController(
+            config,
+            self.catalog,
+            self.devices,
+            self.bus,
+            submitter,
+            speaker=self.speaker,
+            agents=self.agents,
+            diagnostics=self.diagnostics,
+        )
         self.bus.subscribe("submit.done", lambda event: self.uploads.wake())
 
     def start(self) -> Terminal:
+        logging.getLogger("kiosk").setLevel(logging.INFO)  # the ring keeps INFO; consoles filter by handler
+        logging.getLogger().addHandler(self.diagnostics.log_ring)
         self.devices.start()
         self.uploads.start()
         self.health.start()
@@ -72,8 +91,10 @@ class Terminal:
 
     def stop(self) -> None:
         self.health.stop()
-        self.flow.start_over()
+        self.flow.end_session()
         self.devices.stop()
         self.uploads.stop()
         self.decisions.stop()
+        self.speaker.close()
+        logging.getLogger().removeHandler(self.diagnostics.log_ring)
         self.outbox.close()

@@ -25,6 +25,7 @@ def prepare(screen: ScreenConfig) -> None:
     os.environ.setdefault(
         "KIVY_CLIPBOARD", "sdl2"
     )  # not xclip/xsel, which a kiosk does not have  # Kivy logs through `logging`, like the rest
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")  # SIGTERM would become a close request, vetoed
     os.environ.setdefault("KIVY_METRICS_DENSITY", "1")
     os.environ.setdefault("KIVY_DPI", "96")
     from kivy.config import Config
@@ -34,7 +35,12 @@ def prepare(screen: ScreenConfig) -> None:
     Config.set("graphics", "fullscreen", "auto" if screen.fullscreen else "0")
     Config.set("graphics", "show_cursor", "0" if screen.fullscreen else "1")
     Config.set("kivy", "exit_on_escape", "0")
-
+    Config.set("kivy", "keyboard_mode", "system")  # never Kivy's VKeyboard: the app has its own keys
+    Config.set("graphics", "allow_screensaver", "0")
+    # One input path only: touch panels reach X as a pointer. Two providers would double every tap,
+    # and without multi-touch no gesture of several fingers can do anything.
+    for option in list(Config.options("input")):
+        Config.remove_option("input", option)
     Config.set("input", "mouse", "mouse,disable_multitouch")
 
 

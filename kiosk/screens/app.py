@@ -1,9 +1,10 @@
 """The Kivy app: a screen per flow step, switched by the flow controller's state; the event bus is
-drained on the UI clock so every handler runs on the UI thread."""
+drained on the UI clock so every handler runs on the UI thread. Keys and window-close requests that
+would leave the app are swallowed (kiosk hardening)."""
 
 from __future__ import annotations
 
-import time
+import signal
 from collections.abc import Callable
 
 from kivy.app import App
@@ -16,9 +17,12 @@ from kiosk import fonts, sdnotify
 from kiosk.flow.controller import Step
 from kiosk.flow.terminal import Terminal
 from kiosk.screens import theme
+from kiosk.screens.agent import AgentCasesScreen, AgentSignInScreen, ConsentScreen
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import FlowScreen, Ui
 from kiosk.screens.catalog import CatalogScreen
+from kiosk.screens.diagnostics import DiagnosticsScreen, TechPinScreen
+from kiosk.screens.ending import FarewellScreen, RatingScreen
 from kiosk.screens.form import FormScreen
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.identify import IdentifyScreen
@@ -26,19 +30,31 @@ from kiosk.screens.materials import MaterialsScreen
 from kiosk.screens.receipt import ReceiptScreen
 from kiosk.screens.review import ReviewScreen
 from kiosk.screens.sign import SignScreen
+from kiosk.screens.status import StatusScreen
 from kiosk.screens.submit import SubmitScreen
 
 BUS_INTERVAL_S = 1 / 30
-STEP_SCREENS = [
+TICK_INTERVAL_S = 1.0
+KEY_ESCAPE = 27
+SCREENS: list[type[FlowScreen]] = [
+    AttractScreen,
     CatalogScreen,
     GuideScreen,
     IdentifyScreen,
+    ConsentScreen,
     MaterialsScreen,
     FormScreen,
     SignScreen,
     ReviewScreen,
     SubmitScreen,
     ReceiptScreen,
+    RatingScreen,
+    FarewellScreen,
+    StatusScreen,
+    AgentSignInScreen,
+    AgentCasesScreen,
+    TechPinScreen,
+    DiagnosticsScreen,
 ]
 
 
@@ -56,16 +72,20 @@ class KioskApp(App):
         self.flow = terminal.flow
         self.ui = Ui(terminal.flow, terminal.devices, terminal.config)
         self.started_hook = on_start
-        self.last_touch = time.monotonic()
         self.manager = ScreenManager(transition=NoTransition())
+        self._clocks: list = []
 
     def build(self) -> ScreenManager:
         Window.clearcolor = theme.PAPER
-        Window.bind(on_touch_down=self._touched, on_request_close=lambda *_: True)
+        Window.bind(
+            on_touch_down=self._touched, on_request_close=self._refuse_close, on_keyboard=self._swallow_keys
+        )
         self._build_screens()
         self.flow.listeners.append(self._flow_changed)
-        Clock.schedule_interval(lambda _dt: self.terminal.bus.drain(), BUS_INTERVAL_S)
-        Clock.schedule_interval(self._check_idle, 1.0)
+        self._clocks = [
+            Clock.schedule_interval(lambda _dt: self.terminal.bus.drain(), BUS_INTERVAL_S),
+            Clock.schedule_interval(lambda _dt: self.flow.tick(), TICK_INTERVAL_S),
+        ]
         sdnotify.attach(
             Clock.schedule_once, Clock.schedule_interval
         )  # READY=1, then WATCHDOG=1 from this loop
@@ -73,41 +93,64 @@ class KioskApp(App):
             Clock.schedule_once(lambda _dt: self.started_hook(self), 0.5)
         return self.manager
 
+    def on_stop(self) -> None:
+        for event in self._clocks:
+            event.cancel()
+        Window.unbind(
+            on_touch_down=self._touched, on_request_close=self._refuse_close, on_keyboard=self._swallow_keys
+        )
+        if self._flow_changed in self.flow.listeners:
+            self.flow.listeners.remove(self._flow_changed)
+
     def _build_screens(self) -> None:
         self.manager.clear_widgets()
-        self.manager.add_widget(AttractScreen(self.ui, self.set_elderly))
-        for screen_class in STEP_SCREENS:
+        for screen_class in SCREENS:
             self.manager.add_widget(screen_class(self.ui))
-        self._flow_changed()
+        self.manager.current = self.flow.step.value
+        self.screen(self.flow.step).enter()
+        self.screen(self.flow.step).refresh()
 
     def screen(self, step: Step) -> FlowScreen:
         return self.manager.get_screen(step.value)
 
-    def set_elderly(self, on: bool) -> None:
-        self.ui.set_elderly(on)
-        self._build_screens()
-
     def _flow_changed(self) -> None:
+        if self.ui.elderly != self.flow.elderly:
+            self.ui.set_elderly(self.flow.elderly)
+            self._build_screens()
+            return
         screen = self.screen(self.flow.step)
         if self.manager.current != screen.name:
+            screen.enter()
             screen.refresh()
             self.manager.current = screen.name
         else:
             screen.update()
 
     def _touched(self, *_: object) -> None:
-        self.last_touch = time.monotonic()
+        self.flow.touched()
 
-    def _check_idle(self, _dt: float) -> None:
-        """An unattended session ends by itself: everything personal is wiped."""
-        idle = time.monotonic() - self.last_touch
-        if (
-            self.flow.step not in (Step.ATTRACT, Step.SUBMIT)
-            and idle > self.terminal.config.terminal.idle_timeout_s
-        ):
-            self.flow.start_over()
+    def _refuse_close(self, *_: object, **__: object) -> bool:
+        """Alt+F4 and the window manager's close button: a kiosk app does not close."""
+        return True
+
+    def _swallow_keys(self, _window: object, key: int, *_: object) -> bool:
+        """Escape (and anything else a keyboard sends) never leaves the app."""
+        return key == KEY_ESCAPE
+
+
+def ignore_terminal_keys() -> None:
+    """Ctrl+C, Ctrl+\\ and Ctrl+Z on a keyboard left at the terminal must not stop the app; the
+    service manager stops it with SIGTERM."""
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP):
+        signal.signal(number, signal.SIG_IGN)
 
 
 def run_app(terminal: Terminal, on_start: Callable[[KioskApp], None] | None = None) -> None:
+    """Run until the app is stopped; SIGTERM (the service manager) stops it cleanly, so that the
+    caller's `terminal.stop()` still wipes the session."""
     register_fonts()
-    KioskApp(terminal, on_start).run()
+    if terminal.config.screen.fullscreen:
+        ignore_terminal_keys()
+    app = KioskApp(terminal, on_start)
+    signal.signal(signal.SIGTERM, lambda *_: app.stop())
+    app.run()

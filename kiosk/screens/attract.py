@@ -1,4 +1,5 @@
-"""Attract screen: what can be done here, a clock, one big start button, the elderly-mode switch."""
+"""Attract screen: what can be done here, a 24-hour clock, one big start button, the status query,
+the agent's sign-in, the elderly-mode and language switches; a hidden corner for technicians."""
 
 from __future__ import annotations
 
@@ -6,12 +7,28 @@ from datetime import datetime
 
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.flow.controller import Step
+from kiosk.i18n import LANGUAGES, tr
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
-from kiosk.screens.widgets import BigButton, Text, spacer
+from kiosk.screens.widgets import BigButton, Text, column
+
+
+class SecretCorner(Widget):
+    """An invisible patch in the top-left corner: five quick taps ask for the technician PIN."""
+
+    def __init__(self, on_tap, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.on_tap = on_tap
+
+    def on_touch_down(self, touch) -> bool:
+        if self.collide_point(*touch.pos):
+            self.on_tap()
+            return True
+        return False
 
 
 class AttractScreen(FlowScreen):
@@ -20,9 +37,8 @@ class AttractScreen(FlowScreen):
     show_steps = False
     show_footer = False
 
-    def __init__(self, ui, on_elderly) -> None:
+    def __init__(self, ui) -> None:
         super().__init__(ui)
-        self.on_elderly = on_elderly
         self.clock: Text | None = None
         Clock.schedule_interval(self._tick, 1)
 
@@ -30,51 +46,70 @@ class AttractScreen(FlowScreen):
         if self.clock is not None:
             self.clock.text = datetime.now().strftime("%H:%M")
 
-    def body(self) -> Widget:
+    def refresh(self) -> None:
+        super().refresh()
         t = self.t
-        box = BoxLayout(orientation="vertical", spacing=t.gap)
-        self.clock = Text(datetime.now().strftime("%H:%M"), t.hero, color=theme.MUTED, halign="right")
-        box.add_widget(self.clock)
-        box.add_widget(Text(self.ui.tr("ui.attract.title"), t.hero, bold=True, halign="center"))
-        box.add_widget(
-            Text(self.ui.tr("ui.attract.subtitle"), t.heading * 0.8, color=theme.MUTED, halign="center")
-        )
-        names = "、".join(s.name for s in self.flow.catalog)
-        box.add_widget(Text(self.ui.tr("ui.attract.services", names=names), t.body, halign="center"))
-        box.add_widget(spacer())
-        row = BoxLayout(size_hint_y=None, height=t.touch * 1.6, spacing=t.gap * 2, padding=(t.mm(60), 0))
-        row.add_widget(
+        self.add_widget(
             self.action(
-                "start",
-                BigButton(
-                    self.ui.tr("ui.attract.start"),
-                    t,
-                    self.flow.start,
-                    font_size=t.heading,
-                    height=t.touch * 1.6,
+                "secret",
+                SecretCorner(
+                    self.flow.secret_tap,
+                    size_hint=(None, None),
+                    size=(t.mm(25), t.mm(25)),
+                    pos=(0, self.height - t.mm(25)),
                 ),
             )
         )
+
+    def on_size(self, *_: object) -> None:
+        corner = self.actions.get("secret")
+        if corner is not None:
+            corner.top = self.height
+
+    def title_widgets(self) -> list[Widget]:
+        t = self.t
+        self.clock = Text(
+            datetime.now().strftime("%H:%M"), t.heading, color=theme.PRIMARY_TEXT, bold=True, halign="right"
+        )
+        return [self.clock]
+
+    def body(self) -> Widget:
+        t = self.t
+        box = BoxLayout(orientation="vertical", spacing=t.gap)
+        names = "、".join(s.name for s in self.flow.catalog)
+        welcome = column(
+            Text(self.ui.tr("ui.attract.title"), t.hero, bold=True, halign="center"),
+            Text(self.ui.tr("ui.attract.subtitle"), t.heading * 0.8, color=theme.MUTED, halign="center"),
+            Text(self.ui.tr("ui.attract.services", names=names), t.body, halign="center"),
+            spacing=t.gap,
+        )
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(welcome)
+        box.add_widget(scroll)
+        start = BigButton(
+            self.ui.tr("ui.attract.start"), t, self.flow.start, font_size=t.heading, height=t.touch * 1.5
+        )
+        row = BoxLayout(size_hint_y=None, height=start.height, padding=(t.mm(50), 0))
+        row.add_widget(self.action("start", start))
         box.add_widget(row)
-        elderly_key = "ui.elderly_on" if self.ui.elderly else "ui.elderly_off"
-        toggle = BigButton(
-            self.ui.tr(elderly_key),
-            t,
-            lambda: self.on_elderly(not self.ui.elderly),
-            primary=False,
-            size_hint_x=None,
-            width=t.mm(80),
-        )
-        bottom = BoxLayout(size_hint_y=None, height=t.touch)
-        bottom.add_widget(self.action("elderly", toggle))
+        box.add_widget(self._secondary_row())
         terminal = self.ui.config.terminal
-        bottom.add_widget(
-            Text(
-                f"{terminal.name}　{self.ui.tr('ui.attract.hotline', hotline=terminal.hotline)}",
-                t.small,
-                color=theme.MUTED,
-                halign="right",
-            )
-        )
-        box.add_widget(bottom)
+        hotline = self.ui.tr("ui.attract.hotline", hotline=terminal.hotline)
+        box.add_widget(Text(f"{terminal.name}　{hotline}", t.small, color=theme.MUTED, halign="right"))
         return box
+
+    def _secondary_row(self) -> Widget:
+        t = self.t
+        row = BoxLayout(size_hint_y=None, height=t.touch, spacing=t.gap)
+        elderly_key = "ui.elderly_on" if self.flow.elderly else "ui.elderly_off"
+        languages = list(LANGUAGES)
+        following = languages[(languages.index(self.flow.language) + 1) % len(languages)]
+        for name, label, handler, width in (
+            ("elderly", self.ui.tr(elderly_key), lambda: self.flow.set_elderly(not self.flow.elderly), 70),
+            ("language", tr("ui.language_name", following), lambda: self.flow.set_language(following), 45),
+            ("status", self.ui.tr("ui.attract.status"), self.flow.open_status, 70),
+            ("agent", self.ui.tr("ui.attract.agent"), self.flow.open_agent_signin, 60),
+        ):
+            button = BigButton(label, t, handler, primary=False, size_hint_x=None, width=t.mm(width))
+            row.add_widget(self.action(name, button))
+        return row

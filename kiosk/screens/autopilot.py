@@ -25,6 +25,8 @@ from kiosk.screens.form import KEYPAD_TYPES
 
 SETTLE_S = 0.6  # let the new screen lay out and draw before the screenshot
 STEP_TIMEOUT_S = 40.0
+AUTO_CAPTURE_WAIT_S = 3.0
+PINYIN = {"示例": "shili"}  # how the demo's sample text is spelled on the keyboard
 _touch_ids = itertools.count(1)
 
 Wait = Callable[[], bool]
@@ -147,13 +149,22 @@ class Autopilot:
         yield self.at(Step.MATERIALS)
         rig.lift_card()
         for number, material in enumerate(materials_to_capture(flow.service)):
-            rig.place_material(material)
-            yield self._preview_shows_page()
-            if number == 0:
-                self.shoot("materials-preview")
             before = len(flow.application.pages)
-            self.press(f"capture:{material.key}")
-            yield lambda before=before: len(flow.application.pages) > before
+            rig.place_material(material)  # a page lying still is captured by itself
+            if number == 0:
+                yield self._preview_shows_page()
+                self.shoot("materials-preview")
+            give_up = time.monotonic() + AUTO_CAPTURE_WAIT_S
+            yield (
+                lambda before=before, give_up=give_up: (
+                    len(flow.application.pages) > before or time.monotonic() > give_up
+                )
+            )
+            if len(flow.application.pages) == before:  # not captured by itself: touch "capture"
+                self.press(f"capture:{material.key}")
+                yield lambda before=before: len(flow.application.pages) > before
+            rig.mat.clear()  # the resident takes the page away
+            yield self._preview_shows_empty_mat()
         self.shoot("materials-captured")
         self.press("next")
         yield self.at(Step.FORM)
@@ -173,6 +184,16 @@ class Autopilot:
         yield lambda: delivered(self.terminal, rig, bundle_id)
         self.result = DemoResult(flow.submitted.case_number, bundle_id, rig.receipt_png(), True)
         self.press("done")
+        yield self.at(Step.RATING)
+        self.press("rate:very_satisfied")
+        yield lambda: True
+        self.press("reason:easy")
+        yield lambda: True
+        self.shoot("rating")
+        self.press("send")
+        yield self.at(Step.FAREWELL)
+        self.shoot("farewell")
+        self.press("done")
         yield self.at(Step.ATTRACT)
 
     def _preview_shows_page(self) -> Wait:
@@ -184,6 +205,10 @@ class Autopilot:
             and screen.preview.corners is not None
         )
 
+    def _preview_shows_empty_mat(self) -> Wait:
+        shown_after = time.monotonic() + 0.5
+        return lambda: time.monotonic() > shown_after and self.flow.mat_outline is None
+
     def _fill_form(self) -> Iterator[Wait]:
         answers = form_answers(self.flow.service.form)
         for spec in self.flow.service.form:
@@ -191,9 +216,18 @@ class Autopilot:
             if spec.type == "choice":
                 self.press(f"choice:{spec.key}:{value}")
                 yield lambda: True
-            elif spec.type in KEYPAD_TYPES:
+            else:
                 self.press(f"field:{spec.key}")
                 yield lambda: True
-                for digit in value:
-                    self.press(f"key:{digit}")
+                keys = [f"key:{c}" for c in value if c.isdigit()] if spec.type in KEYPAD_TYPES else []
+                for key in keys or [f"letter:{c}" for c in PINYIN[value]]:
+                    self.press(key)
                     yield lambda: True
+                if not keys:
+                    self.press(self._candidate(value))
+                    yield lambda: True
+
+    def _candidate(self, word: str) -> str:
+        """The name of the pinyin keyboard's candidate button showing `word`."""
+        actions = self.app.screen(self.flow.step).actions
+        return next(n for n, w in actions.items() if n.startswith("candidate:") and w.text == word)

@@ -1,5 +1,7 @@
-"""The frame every step screen shares: title bar, step bar, notice, body, and a footer with
-"back" and "start over" always visible. Screens rebuild from the flow's state on every change.
+"""The frame every screen shares: title bar (with help and sound buttons), step bar, notice, body,
+and a footer with "back" and "start over"; over it the help card and the idle countdown.
+
+Screens rebuild from the flow's state on every change and keep no business state of their own.
 """
 
 from __future__ import annotations
@@ -8,17 +10,17 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import ClassVar
 
+from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
 from kiosk.config import Config
-from kiosk.flow.controller import EDITABLE, FlowController, Step
+from kiosk.flow.controller import FlowController, Step
 from kiosk.flow.devices import DeviceService
-from kiosk.i18n import tr
 from kiosk.screens import theme
 from kiosk.screens.theme import Theme
-from kiosk.screens.widgets import BigButton, Panel, Text, spacer
+from kiosk.screens.widgets import BigButton, Overlay, Panel, Text, spacer
 
 
 class Ui:
@@ -28,12 +30,15 @@ class Ui:
         self.flow = flow
         self.devices = devices
         self.config = config
-        self.language = config.terminal.language
         self.elderly = config.screen.elderly_mode
         self.theme = Theme.for_screen(config.screen, self.elderly)
 
+    @property
+    def language(self) -> str:
+        return self.flow.language
+
     def tr(self, message_key: str, /, **params: object) -> str:
-        return tr(message_key, self.language, **params)
+        return self.flow.tr(message_key, **params)
 
     def set_elderly(self, on: bool) -> None:
         self.elderly = on
@@ -51,6 +56,8 @@ class FlowScreen(Screen):
         super().__init__(name=self.step.value)
         self.ui = ui
         self.actions: dict[str, Widget] = {}
+        self._fingers: set[int] = set()
+        self._stale = False
 
     @property
     def t(self) -> Theme:
@@ -65,11 +72,39 @@ class FlowScreen(Screen):
         self.actions[name] = widget
         return widget
 
+    def enter(self) -> None:
+        """The flow arrives at this screen: reset what the screen shows of its own (a typed PIN, the
+        focused field). Called before the first `refresh` of each visit."""
+
     def update(self) -> None:
-        """The flow changed: show its new state (screens may do less than a full rebuild)."""
+        """The flow changed: show its new state (screens may do less than a full rebuild). Never
+        under a finger: a button rebuilt between press and release would lose the press."""
+        if self._fingers:
+            self._stale = True
+            return
         self.refresh()
 
+    def on_touch_down(self, touch) -> bool:
+        self._fingers.add(touch.uid)
+        return super().on_touch_down(touch)
+
+    def on_touch_up(self, touch) -> bool:
+        handled = super().on_touch_up(touch)
+        self._fingers.discard(touch.uid)
+        if not self._fingers and self._stale:
+            Clock.schedule_once(self._catch_up, 0)  # after the pressed button has seen the release
+        return handled
+
+    def _catch_up(self, _dt: float) -> None:
+        if self._stale and not self._fingers:
+            self._stale = False
+            self.refresh()
+
+    def overlay_state(self) -> tuple:
+        return (self.flow.help_open, self.flow.countdown, self.flow.muted, self.flow.language)
+
     def refresh(self) -> None:
+        self._stale = False
         self.clear_widgets()
         self.actions = {}
         root = Panel(background=theme.PAPER)
@@ -84,41 +119,77 @@ class FlowScreen(Screen):
         if self.show_footer:
             root.add_widget(self._footer())
         self.add_widget(root)
+        if self.flow.countdown is not None:
+            self.add_widget(self._countdown())
+        elif self.flow.help_open:
+            self.add_widget(self._help())
 
     @abstractmethod
     def body(self) -> Widget:
         """The screen's own content."""
 
+    def title_text(self) -> str:
+        return self.ui.tr(self.title_key)
+
     def _title_bar(self) -> Widget:
+        t = self.t
         bar = Panel(
-            background=theme.PRIMARY, orientation="horizontal", size_hint_y=None, height=self.t.heading * 2.1
+            background=theme.PRIMARY,
+            orientation="horizontal",
+            size_hint_y=None,
+            height=max(t.heading * 2.1, t.touch + t.gap * 0.6),
+            padding=(t.gap * 2, t.gap * 0.3),
+            spacing=t.gap,
         )
-        bar.padding = (self.t.gap * 2, 0)
-        bar.add_widget(Text(self.ui.tr(self.title_key), self.t.heading, color=theme.PRIMARY_TEXT, bold=True))
+        title = Text(self.title_text(), t.heading, color=theme.PRIMARY_TEXT, bold=True)
+        base_height = bar.height
+        title.bind(height=lambda *_: setattr(bar, "height", max(base_height, title.height + t.gap * 0.6)))
+        bar.add_widget(title)
         service = self.flow.service
         if service and self.show_steps:
             label = service.name + (f"（{self.ui.tr('ui.sample')}）" if service.sample else "")
-            bar.add_widget(Text(label, self.t.body, color=theme.PRIMARY_TEXT, halign="right"))
+            bar.add_widget(Text(label, t.small, color=theme.PRIMARY_TEXT, halign="right"))
+        for widget in self.title_widgets():
+            bar.add_widget(widget)
+        sound = "ui.sound_off" if self.flow.muted else "ui.sound_on"
+        for name, key, handler in (
+            ("mute", sound, self.flow.toggle_mute),
+            ("help", "ui.help_button", self.flow.show_help),
+        ):
+            button = BigButton(
+                self.ui.tr(key),
+                t,
+                handler,
+                primary=False,
+                size_hint_x=None,
+                width=t.mm(42),
+                height=bar.height - t.gap * 0.6,
+            )
+            bar.add_widget(self.action(name, button))
         return bar
 
+    def title_widgets(self) -> list[Widget]:
+        """Anything a screen shows in its title bar, left of the sound and help buttons."""
+        return []
+
     def _step_bar(self) -> Widget:
-        bar = Panel(
-            orientation="horizontal", size_hint_y=None, height=self.t.small * 2.2, padding=(self.t.gap * 2, 0)
-        )
-        current = EDITABLE.index(self.step) if self.step in EDITABLE else len(EDITABLE)
-        for index, step in enumerate(EDITABLE):
+        t = self.t
+        bar = Panel(orientation="horizontal", size_hint_y=None, height=t.small * 2.2, padding=(t.gap * 2, 0))
+        path = self.flow.path()
+        current = path.index(self.step) if self.step in path else len(path)
+        for index, step in enumerate(path):
             done, here = index < current, index == current
             mark = "✓ " if done else f"{index + 1} "
             colour = theme.PRIMARY if here else theme.OK if done else theme.MUTED
-            bar.add_widget(
-                Text(
-                    mark + self.ui.tr(f"ui.step_{step.value}"),
-                    self.t.small,
-                    color=colour,
-                    bold=here,
-                    halign="center",
+            label = Text(
+                mark + self.ui.tr(f"ui.step_{step.value}"), t.small, color=colour, bold=here, halign="center"
+            )
+            label.bind(
+                height=lambda *_: setattr(
+                    bar, "height", max([t.small * 2.2] + [c.height for c in bar.children])
                 )
             )
+            bar.add_widget(label)
         return bar
 
     def _notice(self, message: str) -> Widget:
@@ -132,41 +203,26 @@ class FlowScreen(Screen):
         return panel
 
     def _footer(self) -> Widget:
-        bar = Panel(orientation="horizontal", size_hint_y=None, height=self.t.touch + self.t.gap * 1.5)
-        bar.padding = (self.t.gap * 2, self.t.gap * 0.75)
-        bar.spacing = self.t.gap
-        width = self.t.mm(60)
+        t = self.t
+        bar = Panel(orientation="horizontal", size_hint_y=None, height=t.touch + t.gap * 1.5)
+        bar.padding = (t.gap * 2, t.gap * 0.75)
+        bar.spacing = t.gap
         if self.show_back:
-            bar.add_widget(
-                self.action(
-                    "back",
-                    BigButton(
-                        self.ui.tr("ui.back"),
-                        self.t,
-                        self.flow.back,
-                        primary=False,
-                        size_hint_x=None,
-                        width=width,
-                    ),
+            for name, key, handler in (
+                ("back", "ui.back", self.flow.back),
+                ("start_over", self.start_over_key(), self.flow.start_over),
+            ):
+                button = BigButton(
+                    self.ui.tr(key), t, handler, primary=False, size_hint_x=None, width=t.mm(55)
                 )
-            )
-            bar.add_widget(
-                self.action(
-                    "start_over",
-                    BigButton(
-                        self.ui.tr("ui.start_over"),
-                        self.t,
-                        self.flow.start_over,
-                        primary=False,
-                        size_hint_x=None,
-                        width=width,
-                    ),
-                )
-            )
+                bar.add_widget(self.action(name, button))
         bar.add_widget(spacer())
         for name, widget in self.footer_actions():
             bar.add_widget(self.action(name, widget))
         return bar
+
+    def start_over_key(self) -> str:
+        return "ui.start_over"
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
         """The screen's forward buttons, shown at the right of the footer."""
@@ -190,3 +246,37 @@ class FlowScreen(Screen):
             width=self.t.mm(width_mm),
         )
         return name, button
+
+    def _help(self) -> Widget:
+        t = self.t
+        close = BigButton(self.ui.tr("ui.help_close"), t, self.flow.close_help)
+        self.action("help_close", close)
+        return Overlay(
+            t,
+            Text(self.ui.tr("ui.help_title"), t.heading, bold=True),
+            Text(self.ui.tr(f"ui.help.{self.step.value}"), t.body),
+            close,
+        )
+
+    def _countdown(self) -> Widget:
+        t = self.t
+        stay = BigButton(self.ui.tr("ui.idle.stay"), t, self.flow.touched, font_size=t.heading)
+        self.action("stay", stay)
+        return Overlay(
+            t,
+            Text(self.ui.tr("ui.idle.title"), t.heading, bold=True, halign="center"),
+            Text(str(self.flow.countdown), t.hero, bold=True, color=theme.ALERT, halign="center"),
+            Text(self.ui.tr("ui.idle.explain", seconds=self.flow.countdown), t.body, halign="center"),
+            stay,
+        )
+
+
+def panel_of(t: Theme, *children: Widget, **kwargs) -> Panel:
+    """A white panel that takes its children's height (for lists inside scroll views)."""
+    kwargs.setdefault("padding", t.gap * 0.6)
+    kwargs.setdefault("spacing", t.gap * 0.3)
+    panel = Panel(size_hint_y=None, **kwargs)
+    for child in children:
+        panel.add_widget(child)
+    panel.bind(minimum_height=panel.setter("height"))
+    return panel

@@ -1,5 +1,6 @@
-"""Form: only what the card and the catalog cannot fill. Digits come from a large on-screen keypad;
-choices are big toggle buttons; each error is shown under its field."""
+"""Form: only what the card and the catalog cannot fill. Digits and dates come from a large on-screen
+keypad, Chinese text from the on-screen pinyin keyboard; choices are big toggle buttons; each error
+is shown under its field."""
 
 from __future__ import annotations
 
@@ -14,10 +15,18 @@ from kiosk.catalog import FormField
 from kiosk.flow.controller import Step
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
-from kiosk.screens.widgets import BigButton, Panel, Text, column
+from kiosk.screens.keyboard import PinyinKeyboard
+from kiosk.screens.widgets import Keypad, Text, column, type_key
 
-KEYPAD_TYPES = ("phone", "number")
-KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]
+KEYPAD_TYPES = ("phone", "number", "date")
+DATE_DIGITS = 8
+
+
+def as_date(digits: str) -> str:
+    """Digits typed on the keypad shown as a date while typing: 20260131 → 2026-01-31."""
+    digits = digits[:DATE_DIGITS]
+    parts = [digits[:4], digits[4:6], digits[6:8]]
+    return "-".join(p for p in parts if p)
 
 
 class FormScreen(FlowScreen):
@@ -31,31 +40,40 @@ class FormScreen(FlowScreen):
         self.choices: dict[str, list[ToggleButton]] = {}
         self.focused = ""
 
-    def on_pre_enter(self, *_: object) -> None:
+    def enter(self) -> None:
         self.values = dict(self.flow.application.form) if self.flow.application else {}
+        typed = [f.key for f in self.flow.service.form if f.type != "choice"]
+        self.focused = typed[0] if typed else ""
+
+    def field(self, key: str) -> FormField | None:
+        return next((f for f in self.flow.service.form if f.key == key), None)
 
     def body(self) -> Widget:
         t = self.t
         fields = self.flow.service.form
         self.inputs, self.choices = {}, {}
-        keypad_fields = [f.key for f in fields if f.type in KEYPAD_TYPES]
-        if self.focused not in keypad_fields:
-            self.focused = keypad_fields[0] if keypad_fields else ""
         row = BoxLayout(spacing=t.gap * 2)
         items = [Text(self.ui.tr("ui.form.prompt"), t.body, color=theme.MUTED)]
         items += [self._field(f) for f in fields]
         scroll = ScrollView(do_scroll_x=False)
         scroll.add_widget(column(*items, spacing=t.gap * 0.8))
         row.add_widget(scroll)
-        if keypad_fields:
-            row.add_widget(self._keypad())
+        focused = self.field(self.focused)
+        if focused is not None and focused.type in KEYPAD_TYPES:
+            labels = {k: self.ui.tr(f"ui.form.keypad_{k}") for k in ("clear", "delete")}
+            row.add_widget(Keypad(t, self._press, labels, register=self.action))
+        elif focused is not None:
+            row.add_widget(
+                PinyinKeyboard(
+                    t, self.ui.tr, self._insert, lambda: self._press("delete"), self.action, size_hint_x=0.62
+                )
+            )
         return row
 
     def _field(self, spec: FormField) -> Widget:
         t = self.t
-        box = column(
-            Text(spec.label + ("" if spec.required else "（选填）"), t.body, bold=True), spacing=t.gap * 0.3
-        )
+        optional = "" if spec.required else self.ui.tr("ui.form.optional")
+        box = column(Text(spec.label + optional, t.body, bold=True), spacing=t.gap * 0.3)
         if spec.type == "choice":
             box.add_widget(self._choices(spec))
         else:
@@ -76,18 +94,16 @@ class FormScreen(FlowScreen):
             size_hint_y=None,
             height=t.touch,
             padding=(t.gap * 0.5, (t.touch - t.body * 1.6) / 2),
-            hint_text="2026-01-31" if spec.type == "date" else "",
-            input_filter="int" if spec.type in KEYPAD_TYPES else None,
+            hint_text=self.ui.tr("ui.form.date_hint") if spec.type == "date" else "",
+            readonly=True,  # every character comes from the on-screen keypad or keyboard
+            keyboard_mode="managed",
         )
-        self._paint_input(spec.key, field)
-        field.bind(text=lambda _w, value, key=spec.key: self.values.__setitem__(key, value))
-        if spec.type in KEYPAD_TYPES:
-            field.readonly = True  # digits come from the on-screen keypad
-            field.bind(
-                on_touch_down=lambda w, touch, key=spec.key: (
-                    self._focus(key) if w.collide_point(*touch.pos) else None
-                )
+        field.background_color = (0.86, 0.92, 1, 1) if spec.key == self.focused else theme.PANEL
+        field.bind(
+            on_touch_down=lambda w, touch, key=spec.key: (
+                self._focus(key) if w.collide_point(*touch.pos) else None
             )
+        )
         self.inputs[spec.key] = field
         return self.action(f"field:{spec.key}", field)
 
@@ -106,8 +122,12 @@ class FormScreen(FlowScreen):
                 background_normal="",
                 background_down="",
                 halign="center",
+                valign="middle",
             )
             button.bind(size=lambda b, size: setattr(b, "text_size", (size[0] - 12, None)))
+            button.bind(
+                texture_size=lambda b, size: setattr(b, "height", max(t.touch, size[1] + t.gap * 0.6))
+            )
             button.bind(on_release=lambda _b, key=spec.key, value=choice: self._choose(key, value))
             self.choices[spec.key].append(button)
             grid.add_widget(self.action(f"choice:{spec.key}:{choice}", button))
@@ -126,35 +146,28 @@ class FormScreen(FlowScreen):
             button.color = theme.PRIMARY_TEXT if chosen else theme.SECONDARY_TEXT
 
     def _focus(self, key: str) -> None:
-        self.focused = key
-        for field_key, field in self.inputs.items():
-            self._paint_input(field_key, field)
+        if key != self.focused:
+            self.focused = key
+            self.refresh()
 
-    def _paint_input(self, key: str, field: TextInput) -> None:
-        field.background_color = (0.86, 0.92, 1, 1) if key == self.focused else theme.PANEL
-
-    def _keypad(self) -> Widget:
-        t = self.t
-        pad = Panel(padding=t.gap * 0.5, spacing=t.gap * 0.4, size_hint_x=None, width=t.mm(100))
-        grid = GridLayout(cols=3, spacing=t.gap * 0.4)
-        for key in KEYS:
-            label = self.ui.tr(f"ui.form.keypad_{key}") if not key.isdigit() else key
-            button = BigButton(label, t, lambda k=key: self._press(k), primary=key.isdigit(), size_hint_y=1)
-            button.font_size = t.heading * 0.8 if key.isdigit() else t.small
-            grid.add_widget(self.action(f"key:{key}", button))
-        pad.add_widget(grid)
-        return pad
+    def _set(self, key: str, value: str) -> None:
+        self.values[key] = value
+        if key in self.inputs:
+            self.inputs[key].text = value
 
     def _press(self, key: str) -> None:
-        field = self.inputs.get(self.focused)
-        if field is None:
+        spec = self.field(self.focused)
+        if spec is None:
             return
-        if key == "clear":
-            field.text = ""
-        elif key == "delete":
-            field.text = field.text[:-1]
+        if spec.type == "date":
+            digits = type_key(self.values.get(spec.key, "").replace("-", ""), key, DATE_DIGITS)
+            self._set(spec.key, as_date(digits))
         else:
-            field.text += key
+            self._set(spec.key, type_key(self.values.get(spec.key, ""), key))
+
+    def _insert(self, text: str) -> None:
+        if self.focused:
+            self._set(self.focused, self.values.get(self.focused, "") + text)
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
         return [self.footer_button("next", "ui.next", lambda: self.flow.submit_form(dict(self.values)))]

@@ -9,8 +9,8 @@ from kivy.uix.widget import Widget
 from kiosk.catalog import Material
 from kiosk.flow.controller import Step
 from kiosk.screens import theme
-from kiosk.screens.base import FlowScreen
-from kiosk.screens.widgets import Panel, Text, column
+from kiosk.screens.base import FlowScreen, panel_of
+from kiosk.screens.widgets import BigButton, Panel, Text, column
 
 
 class GuideScreen(FlowScreen):
@@ -39,13 +39,33 @@ class GuideScreen(FlowScreen):
             ("ui.guide.department", service.department),
             ("ui.guide.basis", basis),
         ]
-        side = Panel(padding=t.gap, spacing=t.gap * 0.5, size_hint_x=0.4)
+        side = BoxLayout(orientation="vertical", spacing=t.gap, size_hint_x=0.4)
+        lines = []
         for key, value in facts:
-            side.add_widget(Text(self.ui.tr(key), t.small, color=theme.MUTED))
-            side.add_widget(Text(value, t.body, bold=key == "ui.guide.time_limit"))
-        side.add_widget(Widget())
+            lines.append(Text(self.ui.tr(key), t.small, color=theme.MUTED))
+            lines.append(Text(value, t.body, bold=key == "ui.guide.time_limit"))
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(panel_of(t, *lines))
+        side.add_widget(scroll)
+        side.add_widget(self._print_state())
         row.add_widget(side)
         return row
+
+    def _print_state(self) -> Widget:
+        """Lacking something? The list goes home on paper (一次性告知单)."""
+        t = self.t
+        state = self.flow.print_state
+        if state in ("printing", "done"):
+            key, colour = (
+                ("ui.guide.notice_printing", theme.MUTED)
+                if state == "printing"
+                else ("ui.guide.notice_printed", theme.OK)
+            )
+            return Text(self.ui.tr(key), t.body, color=colour, bold=True)
+        return self.action(
+            "print_notice",
+            BigButton(self.ui.tr("ui.guide.print_notice"), t, self.flow.print_notice, primary=False),
+        )
 
     def _material(self, number: int, material: Material) -> Widget:
         t = self.ui.tr

@@ -1,4 +1,5 @@
-"""Receipt: the case number, the printed receipt as it came out, and the reminder to take everything."""
+"""Receipt: the case number, the QR code for checking progress, and the printed receipt as it came
+out; a failed print can be tried again. Then on to the rating and the reminders."""
 
 from __future__ import annotations
 
@@ -7,48 +8,70 @@ import io
 from kivy.core.image import Image as CoreImage
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
+from kiosk import receipts
 from kiosk.flow.controller import Step
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
-from kiosk.screens.widgets import Text, spacer
+from kiosk.screens.widgets import BigButton, Text, column
+
+
+def png_image(png: bytes, **kwargs) -> Image:
+    return Image(texture=CoreImage(io.BytesIO(png), ext="png").texture, fit_mode="contain", **kwargs)
+
+
+def qr_png(data: str) -> bytes:
+    out = io.BytesIO()
+    receipts.qr_image(data, module=8).save(out, format="PNG")
+    return out.getvalue()
+
+
+def print_status(screen: FlowScreen) -> Widget:
+    """The printer's state in plain words, with "print again" after a failure."""
+    flow, t = screen.flow, screen.t
+    if flow.print_state == "failed":
+        box = column(spacing=t.gap * 0.5)
+        reason = flow.notice.message(screen.ui.language) if flow.notice else ""
+        message = Text(
+            screen.ui.tr("ui.receipt.print_failed", reason=reason), t.body, color=theme.ALERT, bold=True
+        )
+        again = BigButton(screen.ui.tr("ui.receipt.reprint"), t, flow.reprint, primary=False)
+        box.add_widget(message)
+        box.add_widget(screen.action("reprint", again))
+        return box
+    key, colour = {
+        "printing": ("ui.receipt.printing", theme.MUTED),
+        "done": ("ui.receipt.printed", theme.OK),
+    }.get(flow.print_state, ("", theme.MUTED))
+    return Text(screen.ui.tr(key) if key else "", t.body, color=colour, bold=True)
 
 
 class ReceiptScreen(FlowScreen):
     step = Step.RECEIPT
     title_key = "ui.receipt.title"
     show_steps = False
-    show_back = False  # the application is submitted; only "finish" makes sense
+    show_back = False  # the application is submitted; only "next" makes sense
 
     def body(self) -> Widget:
         flow, t = self.flow, self.t
         row = BoxLayout(spacing=t.gap * 2)
-        left = BoxLayout(orientation="vertical", spacing=t.gap)
+        left = column(spacing=t.gap)
         left.add_widget(Text(self.ui.tr("ui.receipt.case_number"), t.body, color=theme.MUTED))
         left.add_widget(Text(flow.submitted.case_number, t.hero, bold=True))
-        status = {
-            "printing": (self.ui.tr("ui.receipt.printing"), theme.MUTED),
-            "done": (self.ui.tr("ui.receipt.printed"), theme.OK),
-            "failed": (
-                self.ui.tr(
-                    "ui.receipt.print_failed",
-                    reason=flow.notice.message(self.ui.language) if flow.notice else "",
-                ),
-                theme.ALERT,
-            ),
-        }.get(flow.print_state, ("", theme.MUTED))
-        left.add_widget(Text(status[0], t.body, color=status[1], bold=True))
-        left.add_widget(
-            Text(self.ui.tr("ui.receipt.reminder"), t.heading * 0.8, color=theme.ALERT, bold=True)
+        left.add_widget(print_status(self))
+        qr_row = BoxLayout(spacing=t.gap, size_hint_y=None, height=t.mm(55))
+        qr_row.add_widget(
+            png_image(qr_png(flow.submitted.receipt["status_url"]), size_hint_x=None, width=t.mm(55))
         )
-        left.add_widget(spacer())
-        row.add_widget(left)
-        png = flow.receipt_preview_png()
-        row.add_widget(
-            Image(texture=CoreImage(io.BytesIO(png), ext="png").texture, fit_mode="contain", size_hint_x=0.45)
-        )
+        qr_row.add_widget(Text(self.ui.tr("ui.receipt.qr_explain"), t.body))
+        left.add_widget(qr_row)
+        scroll = ScrollView(do_scroll_x=False)
+        scroll.add_widget(left)
+        row.add_widget(scroll)
+        row.add_widget(png_image(flow.receipt_preview_png(), size_hint_x=0.4))
         return row
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
-        return [self.footer_button("done", "ui.receipt.done", self.flow.finish, width_mm=90)]
+        return [self.footer_button("done", "ui.receipt.done", self.flow.finish, width_mm=80)]

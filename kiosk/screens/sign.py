@@ -1,4 +1,5 @@
-"""Sign: strokes appear as they are written, on the pad or (without a pad) with a finger on the screen."""
+"""Sign: strokes appear as they are written, on the pad or (without a pad) with a finger on the screen.
+In agent mode the agent signs the application; the resident has signed the consent before."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kiosk.screens.widgets import Text
 class SignScreen(FlowScreen):
     step = Step.SIGN
     title_key = "ui.sign.title"
+    done_key = "ui.sign.done"
 
     def __init__(self, ui) -> None:
         super().__init__(ui)
@@ -22,26 +24,40 @@ class SignScreen(FlowScreen):
 
     def update(self) -> None:
         """New pen points only redraw the strokes; a rebuild only when the layout changes."""
-        key = (self.flow.signature_source, self.flow.notice)
+        key = (self.flow.signature_source, self.flow.notice, *self.overlay_state())
         if self.area is not None and key == self.layout_key:
             self.area.redraw()
             return
-        self.layout_key = key
         self.refresh()
 
+    def refresh(self) -> None:
+        self.layout_key = (self.flow.signature_source, self.flow.notice, *self.overlay_state())
+        super().refresh()
+
+    def prompt(self) -> str:
+        touch = self.flow.signature_source == "touch"
+        if self.flow.agent is not None:
+            return self.ui.tr("ui.sign.prompt_agent_touch" if touch else "ui.sign.prompt_agent_pad")
+        return self.ui.tr("ui.sign.prompt_touch" if touch else "ui.sign.prompt_pad")
+
+    def above_signature(self) -> list[Widget]:
+        return [Text(self.prompt(), self.t.heading * 0.8, bold=True, halign="center")]
+
     def body(self) -> Widget:
-        t = self.t
-        box = BoxLayout(orientation="vertical", spacing=t.gap)
-        prompt = "ui.sign.prompt_touch" if self.flow.signature_source == "touch" else "ui.sign.prompt_pad"
-        box.add_widget(Text(self.ui.tr(prompt), t.heading * 0.8, bold=True, halign="center"))
+        box = BoxLayout(orientation="vertical", spacing=self.t.gap)
+        for widget in self.above_signature():
+            box.add_widget(widget)
         self.area = SignatureArea(self)
         box.add_widget(self.area)
         return box
 
+    def finish(self) -> object:
+        return self.flow.finish_signature()
+
     def footer_actions(self) -> list[tuple[str, Widget]]:
         return [
             self.footer_button(
-                "clear", "ui.sign.clear", self.flow.clear_signature, width_mm=60, primary=False
+                "clear", "ui.sign.clear", self.flow.clear_signature, width_mm=55, primary=False
             ),
-            self.footer_button("next", "ui.sign.done", self.flow.finish_signature, width_mm=60),
+            self.footer_button("next", self.done_key, self.finish, width_mm=60),
         ]

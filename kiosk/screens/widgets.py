@@ -42,7 +42,9 @@ class Text(Label):
 
 
 class BigButton(Button):
-    """A flat, high-contrast button at least one touch target tall. `action` runs on release."""
+    """A flat, high-contrast button at least one touch target tall. `action` runs on release.
+
+    A button of fixed width (size_hint_x None) widens to its text on one line; a flexible one wraps."""
 
     def __init__(
         self, text: str, t: Theme, action: Callable[[], None], primary: bool = True, **kwargs
@@ -55,13 +57,22 @@ class BigButton(Button):
             bold=primary,
             background_normal="",
             background_down="",
+            background_disabled_normal="",
             background_color=theme.PRIMARY if primary else theme.SECONDARY,
             color=theme.PRIMARY_TEXT if primary else theme.SECONDARY_TEXT,
+            disabled_color=theme.MUTED,
             halign="center",
             valign="middle",
             **kwargs,
         )
-        self.bind(size=self._wrap)
+        self._margin = t.gap * 0.6
+        self.min_width, self.min_height = self.width, self.height
+        if self.size_hint_x is None:
+            self.bind(texture_size=self._widen)
+        else:
+            self.bind(size=self._wrap)
+            if self.size_hint_y is None:
+                self.bind(texture_size=self._grow)
         self.action = action
         if not primary:
             with self.canvas.after:
@@ -70,7 +81,13 @@ class BigButton(Button):
             self.bind(pos=self._outline, size=self._outline)
 
     def _wrap(self, *_: object) -> None:
-        self.text_size = (self.width - 16, None)
+        self.text_size = (self.width - 2 * self._margin, None)
+
+    def _grow(self, *_: object) -> None:
+        self.height = max(self.min_height, self.texture_size[1] + self._margin)
+
+    def _widen(self, *_: object) -> None:
+        self.width = max(self.min_width, self.texture_size[0] + 2 * self._margin)
 
     def _outline(self, *_: object) -> None:
         self._border.rectangle = (self.x + 1, self.y + 1, self.width - 2, self.height - 2)
@@ -105,3 +122,76 @@ def column(*children: Widget, spacing: float = 0, **kwargs) -> BoxLayout:
     for child in children:
         box.add_widget(child)
     return box
+
+
+class Keypad(Panel):
+    """A large numeric keypad; `keys` are digits plus named keys (clear, delete, X, …) whose
+    labels come from `labels`. Each press calls `on_key(key)`."""
+
+    def __init__(
+        self,
+        t: Theme,
+        on_key: Callable[[str], None],
+        labels: dict[str, str],
+        keys: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"),
+        register: Callable[[str, Widget], Widget] = lambda name, widget: widget,
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("size_hint_x", None)
+        kwargs.setdefault("width", max(t.mm(100), t.touch * 3 + t.gap * 2))
+        super().__init__(padding=t.gap * 0.5, spacing=t.gap * 0.4, **kwargs)
+        from kivy.uix.gridlayout import GridLayout
+
+        grid = GridLayout(cols=3, spacing=t.gap * 0.4)
+        for key in keys:
+            plain = len(key) == 1
+            button = BigButton(
+                key if plain else labels[key], t, lambda k=key: on_key(k), primary=plain, size_hint_y=1
+            )
+            button.font_size = t.heading * 0.8 if plain else t.small
+            grid.add_widget(register(f"key:{key}", button))
+        self.add_widget(grid)
+
+
+def type_key(value: str, key: str, limit: int = 0) -> str:
+    """What a text becomes after a keypad key: digits and letters append, 'delete' and 'clear' edit."""
+    if key == "clear":
+        return ""
+    if key == "delete":
+        return value[:-1]
+    return value + key if not limit or len(value) < limit else value
+
+
+class Overlay(Panel):
+    """A dimmed layer over the whole screen with one centred card; it takes every touch under it."""
+
+    def __init__(self, t: Theme, *children: Widget, width_mm: float = 200) -> None:
+        from kivy.uix.anchorlayout import AnchorLayout
+
+        super().__init__(background=(0, 0, 0, 0.55))
+        holder = AnchorLayout()
+        card = Panel(padding=t.gap * 1.5, spacing=t.gap, size_hint=(None, None), width=t.mm(width_mm))
+        for child in children:
+            card.add_widget(child)
+        card.bind(minimum_height=card.setter("height"))
+        holder.add_widget(card)
+        self.add_widget(holder)
+
+    def on_touch_down(self, touch) -> bool:
+        super().on_touch_down(touch)
+        return True
+
+
+def row_of(t: Theme, *children: Widget) -> Panel:
+    """A white row of texts side by side, as tall as the tallest (and at least a touch target)."""
+    panel = Panel(orientation="horizontal", size_hint_y=None, padding=t.gap * 0.6, spacing=t.gap)
+    for child in children:
+        panel.add_widget(child)
+
+    def fit(*_: object) -> None:
+        panel.height = max(t.touch, *(c.height for c in children)) + t.gap * 1.2
+
+    for child in children:
+        child.bind(height=fit)
+    fit()
+    return panel

@@ -17,6 +17,8 @@ SCREENS = [
     "sign",
     "review",
     "receipt",
+    "rating",
+    "farewell",
 ]
 
 
