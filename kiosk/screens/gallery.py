@@ -17,7 +17,6 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 from PIL import Image
 
-from kiosk.backoffice import agent_registry
 from kiosk.config import with_overrides
 from kiosk.demo import DemoRig, form_answers, materials_to_capture
 from kiosk.flow.controller import Step
@@ -60,6 +59,8 @@ class Gallery:
             config = with_overrides(
                 rig.config, {"terminal.technician_pin_hash": hash_pin(GALLERY_PIN), "terminal.speech": False}
             )
+            from kiosk.backoffice import agent_registry  # the demo world's township (a dev extra)
+
             agent_registry.add_agent(rig.app.state.store, agent.name, "示例村", agent.id_number, GALLERY_PIN)
             terminal = Terminal(config).start()
             self.flow, self.rig, self.agent = terminal.flow, rig, agent

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from kiosk.backoffice.casework import Material
 from kiosk.config import with_overrides
 from kiosk.demo import delivered, form_answers, materials_to_capture, wait
 from kiosk.flow.controller import Step
@@ -45,6 +46,9 @@ def terminal(rig, agent_card, spoken, tmp_path):
     wait(term, lambda: bool(term.agents.agents()), "the agent register")
     yield term
     term.stop()
+
+
+HUKOU = Material("hukou", "户口簿")  # what the township asks to be corrected
 
 
 def everything_on_disk(folder):
@@ -266,9 +270,8 @@ def test_a_returned_case_comes_first_and_is_resubmitted_as_a_superseding_case(te
     flow.finish()
     flow.farewell_done()
     wait(terminal, lambda: delivered(terminal, rig, first.bundle_id), "delivery")
-    rig.app.state.services.casework.decide(
-        first.case_number, "returned", "clerk", note="户口簿页面不清晰，请重拍"
-    )
+    casework = rig.app.state.services.casework
+    casework.decide(first.case_number, "returned", "clerk", note="请重拍", materials=[HUKOU])
     terminal.decisions.wake()
     wait(terminal, lambda: terminal.outbox.by_case(first.case_number).state == "returned", "the decision")
     rows = flow.cases()

@@ -4,11 +4,14 @@ with one unplugged in the middle of a step."""
 
 import json
 
+from kiosk.backoffice.casework import Material
 from kiosk.flow.controller import Step
 from tests.conftest import AGENT_PIN
 from tests.ui.conftest import TECH_PIN
 
 SERVICE = "resident-pension-enrolment"  # one page to photograph
+
+HUKOU = Material("hukou", "户口簿")  # what the township asks to be corrected
 
 
 def signs_on_the_pad(pilot):
@@ -77,13 +80,13 @@ def test_an_agent_applies_with_consent_then_resubmits_the_case_sent_back(pilot, 
     assert application["applicant"]["id_number"] == pilot.rig.resident.id_number and application["consent"]
 
     casework = pilot.rig.app.state.services.casework
-    casework.decide(first.case_number, "returned", "clerk", note="户口簿页面不清晰，请重拍")
+    casework.decide(first.case_number, "returned", "clerk", note="请重拍", materials=[HUKOU])
     pilot.terminal.decisions.wake()
     pilot.until(lambda: pilot.terminal.outbox.by_case(first.case_number).state == "returned", "the decision")
     pilot.tap("start_over")  # sign out, and back in: the list is read afresh
     pilot.at(Step.ATTRACT)
     sign_in(pilot, agent_card)
-    assert "户口簿页面不清晰" in pilot.texts()
+    assert "请重拍" in pilot.texts() and "户口簿" in pilot.texts()
     pilot.tap(f"correct:{first.case_number}")
     second = resident_consents_and_applies(pilot)
     assert pilot.terminal.outbox.by_case(second.case_number).summary["supersedes"] == first.case_number
