@@ -24,6 +24,7 @@ from kiosk.flow.terminal import Terminal
 from kiosk.screens.form import KEYPAD_TYPES
 
 SETTLE_S = 0.6  # let the new screen lay out and draw before the screenshot
+SETTLE_FRAMES = 5
 STEP_TIMEOUT_S = 40.0
 AUTO_CAPTURE_WAIT_S = 3.0
 PINYIN = {"示例": "shili"}  # how the demo's sample text is spelled on the keyboard
@@ -93,9 +94,9 @@ class Autopilot:
             return True
         now = time.monotonic()
         if self.settled_at is None:
-            self.settled_at = now
-        if now - self.settled_at < SETTLE_S:
-            return True
+            self.settled_at, self.settled_frame = now, Clock.frames_displayed
+        if now - self.settled_at < SETTLE_S or Clock.frames_displayed - self.settled_frame < SETTLE_FRAMES:
+            return True  # a loaded machine draws slowly: wait for frames, not only for time
         self.settled_at = None
         try:
             self.waiting = next(self.script)

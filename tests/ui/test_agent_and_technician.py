@@ -42,6 +42,8 @@ def resident_consents_and_applies(pilot):
     signs_on_the_pad(pilot)
     pilot.tap("next")
     pilot.at(Step.MATERIALS)
+    rig.mat.clear()  # an empty mat first: the camera takes no second copy of a page it has taken
+    pilot.until(lambda: flow.mat_outline is None, "an empty mat")
     rig.place_material(flow.service.materials_to_photograph[0])
     pilot.until(lambda: len(flow.application.pages) == 1, "page captured by itself")
     pilot.tap("next")
