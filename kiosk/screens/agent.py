@@ -12,43 +12,21 @@ from kiosk.flow.agent import CaseRow
 from kiosk.flow.controller import Step
 from kiosk.idnumber import last_digits
 from kiosk.screens import theme
-from kiosk.screens.base import FlowScreen, panel_of
-from kiosk.screens.identify import CardOnReader
+from kiosk.screens.base import FlowScreen, PinScreen, panel_of
+from kiosk.screens.identify import CardScreen
 from kiosk.screens.sign import SignScreen
-from kiosk.screens.widgets import BigButton, Keypad, Panel, Text, column, spacer, type_key
-
-PIN_LENGTH = 6
+from kiosk.screens.widgets import BigButton, Panel, Text, column
 
 
-class AgentSignInScreen(FlowScreen):
+class AgentSignInScreen(CardScreen, PinScreen):
     step = Step.AGENT_SIGNIN
     title_key = "ui.agent.signin_title"
     show_steps = False
 
-    def __init__(self, ui) -> None:
-        super().__init__(ui)
-        self.pin = ""
-        self.card: CardOnReader | None = None
-
-    def enter(self) -> None:
-        self.pin = ""
-
     def update(self) -> None:
         if self.flow.notice is not None:
             self.pin = ""
-        self.refresh()
-
-    def refresh(self) -> None:
-        if self.card is not None:
-            self.card.stop()
-            self.card = None
-        super().refresh()
-        if self.card is not None:
-            self.card.start()
-
-    def on_leave(self, *_: object) -> None:
-        if self.card is not None:
-            self.card.stop()
+        super().update()
 
     def body(self) -> Widget:
         t = self.t
@@ -56,36 +34,18 @@ class AgentSignInScreen(FlowScreen):
         if card is None:
             box = BoxLayout(orientation="vertical", spacing=t.gap)
             box.add_widget(Text(self.ui.tr("ui.agent.place_card"), t.heading, bold=True, halign="center"))
-            self.card = CardOnReader()
-            box.add_widget(self.card)
+            box.add_widget(self.card_on_reader())
             return box
-        row = BoxLayout(spacing=t.gap * 2)
-        left = BoxLayout(orientation="vertical", spacing=t.gap)
         who = self.ui.tr("ui.agent.card_read", name=card.masked_name, last4=last_digits(card.id_number))
-        left.add_widget(Text(who, t.body, color=theme.OK, bold=True))
-        left.add_widget(Text(self.ui.tr("ui.agent.enter_pin"), t.heading, bold=True))
-        left.add_widget(
-            Text("●" * len(self.pin) + "○" * (PIN_LENGTH - len(self.pin)), t.hero, halign="center")
+        other = BigButton(self.ui.tr("ui.agent.other_card"), t, self.flow.retry_agent_card, primary=False)
+        return self.pin_entry(
+            Text(who, t.body, color=theme.OK, bold=True),
+            Text(self.ui.tr("ui.agent.enter_pin"), t.heading, bold=True),
+            below=self.action("other_card", other),
         )
-        left.add_widget(spacer())
-        left.add_widget(
-            self.action(
-                "other_card",
-                BigButton(self.ui.tr("ui.agent.other_card"), t, self.flow.retry_agent_card, primary=False),
-            )
-        )
-        row.add_widget(left)
-        labels = {k: self.ui.tr(f"ui.form.keypad_{k}") for k in ("clear", "delete")}
-        row.add_widget(Keypad(t, self._press, labels, register=self.action))
-        return row
 
-    def _press(self, key: str) -> None:
-        self.pin = type_key(self.pin, key, PIN_LENGTH)
-        if len(self.pin) == PIN_LENGTH:
-            pin, self.pin = self.pin, ""
-            if self.flow.enter_agent_pin(pin):
-                return
-        self.refresh()
+    def submit_pin(self, pin: str) -> bool:
+        return self.flow.enter_agent_pin(pin)
 
 
 def agent_banner(screen: FlowScreen) -> Widget:

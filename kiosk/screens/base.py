@@ -20,7 +20,7 @@ from kiosk.flow.controller import FlowController, Step
 from kiosk.flow.devices import DeviceService
 from kiosk.screens import theme
 from kiosk.screens.theme import Theme
-from kiosk.screens.widgets import BigButton, Overlay, Panel, Text, spacer
+from kiosk.screens.widgets import BigButton, Keypad, Overlay, Panel, Text, spacer, type_key
 
 
 class Ui:
@@ -280,3 +280,45 @@ def panel_of(t: Theme, *children: Widget, **kwargs) -> Panel:
         panel.add_widget(child)
     panel.bind(minimum_height=panel.setter("height"))
     return panel
+
+
+class PinScreen(FlowScreen):
+    """A screen that takes a six-digit PIN on the keypad, shown as dots; `submit_pin` checks it."""
+
+    pin_length = 6
+
+    def __init__(self, ui: Ui) -> None:
+        super().__init__(ui)
+        self.pin = ""
+
+    def enter(self) -> None:
+        self.pin = ""
+
+    def pin_entry(self, *above: Widget, below: Widget | None = None) -> Widget:
+        """Texts above the dots, an optional control below them, and the keypad at the right."""
+        t = self.t
+        row = BoxLayout(spacing=t.gap * 2)
+        left = BoxLayout(orientation="vertical", spacing=t.gap)
+        for widget in above:
+            left.add_widget(widget)
+        dots = "●" * len(self.pin) + "○" * (self.pin_length - len(self.pin))
+        left.add_widget(Text(dots, t.hero, halign="center"))
+        left.add_widget(spacer())
+        if below is not None:
+            left.add_widget(below)
+        row.add_widget(left)
+        labels = {k: self.ui.tr(f"ui.form.keypad_{k}") for k in ("clear", "delete")}
+        row.add_widget(Keypad(t, self._press, labels, register=self.action))
+        return row
+
+    def _press(self, key: str) -> None:
+        self.pin = type_key(self.pin, key, self.pin_length)
+        if len(self.pin) == self.pin_length:
+            pin, self.pin = self.pin, ""
+            if self.submit_pin(pin):
+                return
+        self.refresh()
+
+    @abstractmethod
+    def submit_pin(self, pin: str) -> bool:
+        """Hand the PIN to the flow; True when it moved on."""

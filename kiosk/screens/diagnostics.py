@@ -15,46 +15,21 @@ from kiosk.flow.bus import Event
 from kiosk.flow.controller import Step
 from kiosk.flow.diagnostics import DEVICES, SECTIONS
 from kiosk.screens import theme
-from kiosk.screens.base import FlowScreen, panel_of
+from kiosk.screens.base import FlowScreen, PinScreen, panel_of
 from kiosk.screens.camera_preview import Preview
-from kiosk.screens.widgets import BigButton, Keypad, Panel, Text, column, spacer, type_key
-
-PIN_LENGTH = 6
+from kiosk.screens.widgets import BigButton, Panel, Text, column, spacer
 
 
-class TechPinScreen(FlowScreen):
+class TechPinScreen(PinScreen):
     step = Step.TECH_PIN
     title_key = "ui.diag.pin_title"
     show_steps = False
 
-    def __init__(self, ui) -> None:
-        super().__init__(ui)
-        self.pin = ""
-
-    def enter(self) -> None:
-        self.pin = ""
-
     def body(self) -> Widget:
-        t = self.t
-        row = BoxLayout(spacing=t.gap * 2)
-        left = BoxLayout(orientation="vertical", spacing=t.gap)
-        left.add_widget(Text(self.ui.tr("ui.diag.pin_prompt"), t.heading, bold=True))
-        left.add_widget(
-            Text("●" * len(self.pin) + "○" * (PIN_LENGTH - len(self.pin)), t.hero, halign="center")
-        )
-        left.add_widget(spacer())
-        row.add_widget(left)
-        labels = {k: self.ui.tr(f"ui.form.keypad_{k}") for k in ("clear", "delete")}
-        row.add_widget(Keypad(t, self._press, labels, register=self.action))
-        return row
+        return self.pin_entry(Text(self.ui.tr("ui.diag.pin_prompt"), self.t.heading, bold=True))
 
-    def _press(self, key: str) -> None:
-        self.pin = type_key(self.pin, key, PIN_LENGTH)
-        if len(self.pin) == PIN_LENGTH:
-            pin, self.pin = self.pin, ""
-            if self.flow.enter_technician_pin(pin):
-                return
-        self.refresh()
+    def submit_pin(self, pin: str) -> bool:
+        return self.flow.enter_technician_pin(pin)
 
 
 class StrokeView(Widget):

@@ -62,24 +62,35 @@ class CardOnReader(Widget):
             Ellipse(pos=(x + w * 0.78, y + h * 0.55), size=(w * 0.14, w * 0.14))
 
 
-class IdentifyScreen(FlowScreen):
-    step = Step.IDENTIFY
-    title_key = "ui.identify.title"
+class CardScreen(FlowScreen):
+    """A screen that may show the card gliding onto the reader; it glides only while it is shown."""
 
     def __init__(self, ui) -> None:
         super().__init__(ui)
         self.card: CardOnReader | None = None
 
+    def card_on_reader(self) -> CardOnReader:
+        self.card = CardOnReader()
+        return self.card
+
     def refresh(self) -> None:
-        if self.card is not None:
-            self.card.stop()
+        self._stop_card()
         super().refresh()
-        if self.manager is None or self.manager.current == self.name or self.flow.step == self.step:
+        if self.card is not None:
             self.card.start()
 
     def on_leave(self, *_: object) -> None:
+        self._stop_card()
+
+    def _stop_card(self) -> None:
         if self.card is not None:
             self.card.stop()
+            self.card = None
+
+
+class IdentifyScreen(CardScreen):
+    step = Step.IDENTIFY
+    title_key = "ui.identify.title"
 
     def prompt(self) -> str:
         flow = self.flow
@@ -93,6 +104,5 @@ class IdentifyScreen(FlowScreen):
     def body(self) -> Widget:
         box = BoxLayout(orientation="vertical", spacing=self.t.gap)
         box.add_widget(Text(self.prompt(), self.t.heading, bold=True, halign="center"))
-        self.card = CardOnReader()
-        box.add_widget(self.card)
+        box.add_widget(self.card_on_reader())
         return box

@@ -148,13 +148,20 @@ def test_every_step_is_spoken_without_blocking_and_mute_silences(terminal, spoke
     assert flow.help_open
 
 
-def test_status_query_needs_the_case_number_and_the_last_six_digits(terminal, rig):
+def case_to_query(terminal, rig):
+    """A resident's case done, and the next person at the status query."""
     flow = terminal.flow
     submitted = resident_case(terminal, rig)
     flow.finish()
     flow.skip_rating()
     flow.farewell_done()
     flow.open_status()
+    return submitted
+
+
+def test_status_query_needs_the_case_number_and_the_last_six_digits(terminal, rig):
+    flow = terminal.flow
+    submitted = case_to_query(terminal, rig)
     assert not flow.query_status(submitted.case_number, "000000")
     assert flow.notice.code == "STATUS_NOT_FOUND"
     assert flow.query_status(submitted.case_number, rig.resident.id_number[-6:])
@@ -163,11 +170,7 @@ def test_status_query_needs_the_case_number_and_the_last_six_digits(terminal, ri
 
 def test_the_receipt_qr_code_held_under_the_camera_finds_the_case(terminal, rig):
     flow = terminal.flow
-    submitted = resident_case(terminal, rig)
-    flow.finish()
-    flow.skip_rating()
-    flow.farewell_done()
-    flow.open_status()
+    submitted = case_to_query(terminal, rig)
     terminal.bus.publish("code.read", text=submitted.receipt["status_url"], kind="QRCODE")
     wait(terminal, lambda: flow.case_status is not None, "scan")
     assert flow.case_status.case_number == submitted.case_number
