@@ -60,7 +60,7 @@ class BigButton(Button):
             background_disabled_normal="",
             background_color=theme.PRIMARY if primary else theme.SECONDARY,
             color=theme.PRIMARY_TEXT if primary else theme.SECONDARY_TEXT,
-            disabled_color=theme.MUTED,
+            disabled_color=theme.INK,
             halign="center",
             valign="middle",
             **kwargs,
@@ -74,6 +74,8 @@ class BigButton(Button):
             if self.size_hint_y is None:
                 self.bind(texture_size=self._grow)
         self.action = action
+        self._colours = (self.background_color, self.color)
+        self.bind(disabled=self._paint)
         if not primary:
             with self.canvas.after:
                 Color(*theme.PRIMARY)
@@ -88,6 +90,10 @@ class BigButton(Button):
 
     def _widen(self, *_: object) -> None:
         self.width = max(self.min_width, self.texture_size[0] + 2 * self._margin)
+
+    def _paint(self, *_: object) -> None:
+        """A disabled button turns grey (its text stays at 9:1 contrast), so nobody keeps pressing it."""
+        self.background_color, self.color = (theme.LINE, theme.INK) if self.disabled else self._colours
 
     def _outline(self, *_: object) -> None:
         self._border.rectangle = (self.x + 1, self.y + 1, self.width - 2, self.height - 2)
