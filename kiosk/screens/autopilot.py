@@ -65,6 +65,20 @@ def tap(widget: Widget) -> None:
     Clock.schedule_once(lambda _dt: EventLoop._dispatch_input("end", finger), 0.1)
 
 
+def tap_when_drawn(widget: Widget, frames: int = 2) -> None:
+    """Tap once `frames` frames have been drawn: a scrolled or rebuilt screen is laid out on the
+    next frame, which on a loaded machine can come later than any fixed delay."""
+    start = Clock.frames_displayed
+
+    def attempt(_dt: float) -> None:
+        if Clock.frames_displayed - start < frames:
+            Clock.schedule_once(attempt, 0.05)
+        else:
+            tap(widget)
+
+    Clock.schedule_once(attempt, 0.05)
+
+
 class Autopilot:
     def __init__(self, rig: DemoRig, terminal: Terminal, service_code: str, out_dir: Path) -> None:
         self.rig = rig
@@ -73,6 +87,7 @@ class Autopilot:
         self.service_code = service_code
         self.out_dir = out_dir
         self.screenshots: list[str] = []
+        self.expecting = ""  # what the current wait is for, when the step alone does not say
         self.error: KioskError | None = None
         self.done = False
 
@@ -87,9 +102,8 @@ class Autopilot:
     def _tick(self, _dt: float) -> bool:
         if not self.waiting():
             if time.monotonic() > self.deadline:
-                self._fail(
-                    f"timed out at {self.flow.step} ({self.flow.notice.code if self.flow.notice else ''})"
-                )
+                notice = self.flow.notice.code if self.flow.notice else ""
+                self._fail(f"timed out at {self.flow.step} ({notice}) {self.expecting}".rstrip())
                 return False
             return True
         now = time.monotonic()
@@ -129,7 +143,7 @@ class Autopilot:
         scroller = next((w for w in iter_parents(widget) if isinstance(w, ScrollView)), None)
         if scroller is not None:
             scroller.scroll_to(widget, padding=20, animate=False)
-        Clock.schedule_once(lambda _dt: tap(widget), 0.1)
+        tap_when_drawn(widget)
 
     def at(self, step: Step) -> Wait:
         return lambda: self.flow.step == step
@@ -212,6 +226,7 @@ class Autopilot:
 
     def _fill_form(self) -> Iterator[Wait]:
         answers = form_answers(self.flow.service.form)
+        screen = self.app.screen(Step.FORM)
         for spec in self.flow.service.form:
             value = answers[spec.key]
             if spec.type == "choice":
@@ -227,6 +242,10 @@ class Autopilot:
                 if not keys:
                     self.press(self._candidate(value))
                     yield lambda: True
+            self.expecting = f"form field {spec.key}"
+            typed = value.replace("-", "")  # a date shows its dashes by itself
+            yield lambda key=spec.key, typed=typed: screen.values.get(key, "").replace("-", "") == typed
+            self.expecting = ""
 
     def _candidate(self, word: str) -> str:
         """The name of the pinyin keyboard's candidate button showing `word`."""

@@ -40,4 +40,4 @@ def test_demo_drives_the_app_to_a_verified_case_with_a_screenshot_per_screen(tmp
     for path in shots:
         image = Image.open(path)
         assert image.size == (1920, 1080)
-        assert max(ImageStat.Stat(image.convert("L")).stddev) > 20  # drawn, not blank
+        assert max(ImageStat.Stat(image.convert("L")).stddev) > 20, f"{path} looks blank"
