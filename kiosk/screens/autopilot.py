@@ -129,10 +129,20 @@ class Autopilot:
         self.app.stop()
 
     def shoot(self, name: str) -> None:
+        """Save the screen once it has been laid out and drawn since it was last rebuilt (an event
+        may rebuild it just before the shot; its new widgets are placed on the next frame)."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         path = self.out_dir / f"{len(self.screenshots) + 1:02d}-{name}.png"
-        self.app.root.export_to_png(str(path))
         self.screenshots.append(str(path))
+        screen = self.app.screen(self.flow.step)
+
+        def export(_dt: float) -> None:
+            if Clock.frames_displayed - screen.built_at_frame < SETTLE_FRAMES:
+                Clock.schedule_once(export, 0.05)
+            else:
+                self.app.root.export_to_png(str(path))
+
+        export(0)
 
     def press(self, name: str) -> None:
         """Tap a named control, scrolling it into view first as a person would."""
@@ -250,4 +260,4 @@ class Autopilot:
     def _candidate(self, word: str) -> str:
         """The name of the pinyin keyboard's candidate button showing `word`."""
         actions = self.app.screen(self.flow.step).actions
-        return next(n for n, w in actions.items() if n.startswith("candidate:") and w.text == word)
+        return next(n for n, w in actions.items() if n.startswith("candidate:") and w.source_text == word)

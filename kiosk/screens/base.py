@@ -51,6 +51,7 @@ class FlowScreen(Screen):
     show_steps: ClassVar[bool] = True
     show_footer: ClassVar[bool] = True
     show_back: ClassVar[bool] = True
+    built_at_frame = 0  # the frame count when refresh() last rebuilt the widgets
 
     def __init__(self, ui: Ui) -> None:
         super().__init__(name=self.step.value)
@@ -105,6 +106,7 @@ class FlowScreen(Screen):
 
     def refresh(self) -> None:
         self._stale = False
+        self.built_at_frame = Clock.frames_displayed
         self.clear_widgets()
         self.actions = {}
         root = Panel(background=theme.PAPER)
@@ -141,14 +143,20 @@ class FlowScreen(Screen):
             padding=(t.gap * 2, t.gap * 0.3),
             spacing=t.gap,
         )
-        title = Text(self.title_text(), t.heading, color=theme.PRIMARY_TEXT, bold=True)
-        base_height = bar.height
-        title.bind(height=lambda *_: setattr(bar, "height", max(base_height, title.height + t.gap * 0.6)))
-        bar.add_widget(title)
+        title = Text(self.title_text(), t.heading, color=theme.PRIMARY_TEXT, bold=True, size_hint_x=2)
+        texts = [title]
         service = self.flow.service
         if service and self.show_steps:
             label = service.name + (f"（{self.ui.tr('ui.sample')}）" if service.sample else "")
-            bar.add_widget(Text(label, t.small, color=theme.PRIMARY_TEXT, halign="right"))
+            texts.append(Text(label, t.small, color=theme.PRIMARY_TEXT, halign="right"))
+        base_height = bar.height
+
+        def fit_height(*_: object) -> None:
+            bar.height = max(base_height, *(text.height + t.gap * 0.6 for text in texts))
+
+        for text in texts:
+            text.bind(height=fit_height)
+            bar.add_widget(text)
         for widget in self.title_widgets():
             bar.add_widget(widget)
         sound = "ui.sound_off" if self.flow.muted else "ui.sound_on"

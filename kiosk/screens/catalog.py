@@ -36,8 +36,10 @@ class CatalogScreen(FlowScreen):
         services = self.flow.services(self.category, self.query)
         grid = GridLayout(cols=2 if self.searching else 3, spacing=t.gap, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
-        for service in services:
-            grid.add_widget(self.action(f"service:{service.code}", self._tile(service)))
+        tiles = [self._tile(service) for service in services]
+        for service, tile in zip(services, tiles, strict=True):
+            grid.add_widget(self.action(f"service:{service.code}", tile))
+        _line_up(tiles)
         if not services:
             grid.add_widget(Text(self.ui.tr("ui.catalog.none"), t.body, color=theme.MUTED))
         scroll = ScrollView(do_scroll_x=False)
@@ -90,8 +92,8 @@ class CatalogScreen(FlowScreen):
             lambda code=service.code: self.flow.choose_service(code),
             primary=False,
             height=t.touch * 2.6,
+            markup=True,
         )
-        tile.markup = True
         tile.font_size = t.heading * 0.75
         return tile
 
@@ -113,3 +115,16 @@ class CatalogScreen(FlowScreen):
     def _delete(self) -> None:
         self.query = self.query[:-1]
         self.refresh()
+
+
+def _line_up(tiles: list[BigButton]) -> None:
+    """Every tile as tall as the tallest text needs, so the grid's rows line up (a grid row places
+    a shorter tile at its bottom)."""
+
+    def even_out(*_: object) -> None:
+        tallest = max(tile.text_height() for tile in tiles)
+        for tile in tiles:
+            tile.height = max(tile.min_height, tallest)
+
+    for tile in tiles:
+        tile.bind(texture_size=even_out)

@@ -16,7 +16,7 @@ from kiosk.flow.controller import Step
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
 from kiosk.screens.keyboard import PinyinKeyboard
-from kiosk.screens.widgets import Keypad, Text, column, type_key
+from kiosk.screens.widgets import ChineseWrap, Keypad, Text, column, type_key
 
 KEYPAD_TYPES = ("phone", "number", "date")
 DATE_DIGITS = 8
@@ -27,6 +27,15 @@ def as_date(digits: str) -> str:
     digits = digits[:DATE_DIGITS]
     parts = [digits[:4], digits[4:6], digits[6:8]]
     return "-".join(p for p in parts if p)
+
+
+class ChoiceButton(ChineseWrap, ToggleButton):
+    """One answer of a choice field, wrapped like every other text."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._watch_text()
+        self.bind(size=lambda _b, size: self._wrap_to(size[0] - 12))
 
 
 class FormScreen(FlowScreen):
@@ -113,7 +122,7 @@ class FormScreen(FlowScreen):
         grid.bind(minimum_height=grid.setter("height"))
         self.choices[spec.key] = []
         for choice in spec.choices:
-            button = ToggleButton(
+            button = ChoiceButton(
                 text=choice,
                 group=spec.key,
                 font_size=t.small,
@@ -124,7 +133,6 @@ class FormScreen(FlowScreen):
                 halign="center",
                 valign="middle",
             )
-            button.bind(size=lambda b, size: setattr(b, "text_size", (size[0] - 12, None)))
             button.bind(
                 texture_size=lambda b, size: setattr(b, "height", max(t.touch, size[1] + t.gap * 0.6))
             )
@@ -140,7 +148,7 @@ class FormScreen(FlowScreen):
 
     def _paint_choices(self, key: str) -> None:
         for button in self.choices[key]:
-            chosen = self.values.get(key) == button.text
+            chosen = self.values.get(key) == button.source_text
             button.state = "down" if chosen else "normal"
             button.background_color = theme.PRIMARY if chosen else theme.SECONDARY
             button.color = theme.PRIMARY_TEXT if chosen else theme.SECONDARY_TEXT

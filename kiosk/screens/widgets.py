@@ -4,17 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.screens import theme
+from kiosk.screens.linebreak import break_lines
 from kiosk.screens.theme import Theme
 
 
-class Text(Label):
+class ChineseWrap:
+    """Wraps a label's text by Chinese line-breaking rules (kiosk.screens.linebreak) instead of
+    Kivy's, which breaks anywhere. `source_text` keeps the text as given, without the breaks."""
+
+    source_text = ""
+    _broken = ""
+
+    def _watch_text(self) -> None:
+        self.source_text = self.text
+        self.bind(text=self._text_changed)
+
+    def _text_changed(self, *_: object) -> None:
+        if self.text != self._broken:
+            self.source_text = self.text
+            self._rewrap()
+
+    def _wrap_to(self, width: float) -> None:
+        self.text_size = (width, None)
+        self._rewrap()
+
+    def _rewrap(self) -> None:
+        width = self.text_size[0]
+        if width is None or width <= 0 or self.markup:  # markup tags would be measured as text
+            return
+        core = CoreLabel(font_name=self.font_name, font_size=self.font_size, bold=self.bold)
+        # a pixel to spare, so Kivy's own wrapping never breaks a line we measured as fitting
+        self._broken = break_lines(self.source_text, width - 1, lambda s: core.get_extents(s)[0])
+        self.text = self._broken
+
+
+class Text(ChineseWrap, Label):
     """A label that wraps to its width and grows to its text's height."""
 
     def __init__(
@@ -31,17 +64,18 @@ class Text(Label):
             line_height=1.3,
             **kwargs,
         )
+        self._watch_text()
         self.bind(width=self._wrap, texture_size=self._grow)
         self._wrap()
 
     def _wrap(self, *_: object) -> None:
-        self.text_size = (self.width, None)
+        self._wrap_to(self.width)
 
     def _grow(self, *_: object) -> None:
         self.height = self.texture_size[1]
 
 
-class BigButton(Button):
+class BigButton(ChineseWrap, Button):
     """A flat, high-contrast button at least one touch target tall. `action` runs on release.
 
     A button of fixed width (size_hint_x None) widens to its text on one line; a flexible one wraps."""
@@ -66,6 +100,7 @@ class BigButton(Button):
             **kwargs,
         )
         self._margin = t.gap * 0.6
+        self._watch_text()
         self.min_width, self.min_height = self.width, self.height
         if self.size_hint_x is None:
             self.bind(texture_size=self._widen)
@@ -83,10 +118,14 @@ class BigButton(Button):
             self.bind(pos=self._outline, size=self._outline)
 
     def _wrap(self, *_: object) -> None:
-        self.text_size = (self.width - 2 * self._margin, None)
+        self._wrap_to(self.width - 2 * self._margin)
+
+    def text_height(self) -> float:
+        """How tall the button must be to show its wrapped text."""
+        return self.texture_size[1] + self._margin
 
     def _grow(self, *_: object) -> None:
-        self.height = max(self.min_height, self.texture_size[1] + self._margin)
+        self.height = max(self.min_height, self.text_height())
 
     def _widen(self, *_: object) -> None:
         self.width = max(self.min_width, self.texture_size[0] + 2 * self._margin)
@@ -146,8 +185,6 @@ class Keypad(Panel):
         kwargs.setdefault("size_hint_x", None)
         kwargs.setdefault("width", max(t.mm(100), t.touch * 3 + t.gap * 2))
         super().__init__(padding=t.gap * 0.5, spacing=t.gap * 0.4, **kwargs)
-        from kivy.uix.gridlayout import GridLayout
-
         grid = GridLayout(cols=3, spacing=t.gap * 0.4)
         for key in keys:
             plain = len(key) == 1

@@ -67,7 +67,9 @@ class Pilot:
 
     def texts(self) -> str:
         """Every text shown on the current screen (overlays included), joined."""
-        return "\n".join(w.text for w in self.screen.walk() if isinstance(w, Label))
+        return "\n".join(
+            getattr(w, "source_text", w.text) for w in self.screen.walk() if isinstance(w, Label)
+        )
 
     # --- touching ---
 
@@ -95,7 +97,12 @@ class Pilot:
     def choose_candidate(self, word: str) -> None:
         """Touch the pinyin keyboard's candidate `word`."""
         name = next(
-            (n for n, w in self.screen.actions.items() if n.startswith("candidate:") and w.text == word), None
+            (
+                n
+                for n, w in self.screen.actions.items()
+                if n.startswith("candidate:") and w.source_text == word
+            ),
+            None,
         )
         assert name is not None, f"{word} not among the candidates"
         self.tap(name)
