@@ -16,9 +16,10 @@ import numpy as np
 
 from kiosk.devices.camera import DocumentCamera
 from kiosk.errors import KioskError
-from kiosk.imaging import detect, pages
+from kiosk.imaging import pages
 from kiosk.imaging.autocapture import HOLD_S, AutoCapture, page_look, preview_sharpness
 from kiosk.imaging.codes import read_codes
+from kiosk.imaging.preview import PageFinder
 from kiosk.xdisplay import VirtualDisplay
 
 PREVIEW_INTERVAL_S = 0.15
@@ -138,6 +139,7 @@ class LiveScan:
         self.camera = DocumentCamera(source)
         self.size_mm, self.out_dir, self.look = size_mm, out_dir, look
         self.auto = AutoCapture(hold_s)
+        self.finder = PageFinder()
         self.corners: np.ndarray | None = None
         self.captured: list[Path] = []
 
@@ -145,9 +147,7 @@ class LiveScan:
         """One preview frame: the frame, the page's corners, the countdown progress and state; a page
         held still long enough is captured."""
         frame = self.camera.preview()
-        found = (detect.track(frame, self.corners) if self.corners is not None else None) or detect.detect(
-            frame
-        )
+        found = self.finder.find(frame)
         self.corners = None if found is None else found.corners
         look = None if self.corners is None else page_look(frame, self.corners)
         sharp = 0.0 if self.corners is None else preview_sharpness(frame, self.corners)

@@ -24,8 +24,9 @@ from kiosk.devices.printer import PrintResult, ReceiptPrinter
 from kiosk.devices.signature_pad import SignaturePad
 from kiosk.errors import DeviceError, IdCardError
 from kiosk.flow.bus import EventBus
-from kiosk.imaging import codes, detect, pages
+from kiosk.imaging import codes, pages
 from kiosk.imaging.autocapture import AutoCapture, page_look, preview_sharpness
+from kiosk.imaging.preview import PageFinder
 from kiosk.receipts import Op, Page
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class DeviceService:
             c.source, c.width, c.height, c.fourcc, c.preview_width, c.exposure, c.focus
         )
         self.auto_capture = AutoCapture(c.hold_s)
+        self.page_finder = PageFinder()
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # the page in the last preview: corners, look
         self.health: dict[str, Health] = {}
         self.watching_cards = threading.Event()
@@ -265,8 +267,7 @@ class DeviceService:
             self._fault("camera", e)
             return
         self._ok("camera")
-        found = detect.track(frame, self._seen[0]) if self._seen else None
-        found = found or detect.detect(frame)
+        found = self.page_finder.find(frame)
         corners = None if found is None else found.corners
         look = None if corners is None else page_look(frame, corners)
         self._seen = None if corners is None else (corners, look)
