@@ -3,7 +3,7 @@ each judged by fitting its sides to the step edges around it (`outline.py`); the
 again at every finer level of the image pyramid.
 
 Pure functions on numpy images (any resolution: a preview frame or a full still); no I/O, no state:
-the live preview's memory (the last outline, the learned empty mat) lives in `preview.PageFinder`.
+the live preview's memory (the last outline, the last view searched in vain) lives in `preview.PageFinder`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from kiosk.imaging import outline
 from kiosk.imaging.outline import Detection, order_corners
 
-__all__ = ["Detection", "detect", "find_page", "learn_mat", "order_corners", "track"]
+__all__ = ["Detection", "detect", "find_page", "order_corners", "track"]
 
 WORK_WIDTH = 260  # regions are searched at about this width (a 1040-wide preview / 4, 13 MP / 16)
 FRAME_CHECK_WIDTH = 1100  # printed frames are told from paper edges at about a preview's width
@@ -32,22 +32,20 @@ BORDER_TOUCH = 0.008  # of the view's width: a region this close to a border tou
 PAPER_MIN_L = 150  # Lab lightness (0-255) below which nothing counts as blank paper
 PAPER_BELOW_TOP = 40  # blank paper is at most this much darker than the brightest part of the view
 PAPER_CHROMA = 24  # |a - 128| + |b - 128| of blank, nearly grey paper
-MAT_CHANGE = np.log(1.15)  # log ratio: a pixel this much brighter or darker than the learned mat changed
 LOG_LIGHTNESS = np.clip(130 * np.log((np.arange(256) + 1) / 40.0), 0, 255).astype(np.uint8)
 
 
-def find_page(frame: np.ndarray, mat: np.ndarray | None = None) -> np.ndarray | None:
+def find_page(frame: np.ndarray) -> np.ndarray | None:
     """The document's corners in frame pixels (clockwise from the top-left), or None."""
-    found = detect(frame, mat)
+    found = detect(frame)
     return None if found is None else found.corners
 
 
-def detect(frame: np.ndarray, mat: np.ndarray | None = None) -> Detection | None:
+def detect(frame: np.ndarray) -> Detection | None:
     """The most paper-like outline in a frame of any size: regions searched at about WORK_WIDTH,
-    outlines judged at twice that, the winner's sides fitted again at every finer level. `mat` is
-    the empty mat from `learn_mat` (one more source of regions: whatever differs from it)."""
+    outlines judged at twice that, the winner's sides fitted again at every finer level."""
     levels = _pyramid(frame)
-    quads = _candidates(levels, mat)
+    quads = _candidates(levels)
     judge = max(len(levels) - 2, 0)
     image = levels[judge]
     scale = image.shape[1] / levels[-1].shape[1]
@@ -75,11 +73,6 @@ def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
     return all(
         cv2.pointPolygonTest(outer.reshape(-1, 1, 2), (float(x), float(y)), True) > -slack for x, y in inner
     )
-
-
-def learn_mat(frame: np.ndarray) -> np.ndarray:
-    """The empty mat as `detect` compares frames with it (a small copy of a frame with nothing on it)."""
-    return _pyramid(frame)[-1].copy()
 
 
 def _pyramid(frame: np.ndarray) -> list[np.ndarray]:
@@ -115,13 +108,13 @@ def _refine(levels: list[np.ndarray], level: int, found: Detection) -> Detection
 # --- candidates ---
 
 
-def _candidates(levels: list[np.ndarray], mat: np.ndarray | None) -> np.ndarray:
+def _candidates(levels: list[np.ndarray]) -> np.ndarray:
     """(n, 4, 2) outlines at the work level: around regions singly, and around the largest merged
     with a touching one (the pages of an open booklet; a page split by a shadow's edge)."""
     h, w = levels[-1].shape[:2]
     regions: list[np.ndarray] = []
     quads: list[np.ndarray] = []
-    for hull in _regions(levels, mat):
+    for hull in _regions(levels):
         quad = _quad(hull)
         if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
             regions.append(hull)
@@ -141,16 +134,14 @@ def _near_any(quad: np.ndarray, others: list[np.ndarray], distance: float) -> bo
     return bool(others) and bool((np.abs(np.array(others) - quad).max(axis=(1, 2)) <= distance).any())
 
 
-def _regions(levels: list[np.ndarray], mat: np.ndarray | None) -> list[np.ndarray]:
+def _regions(levels: list[np.ndarray]) -> list[np.ndarray]:
     """Convex hulls of large regions, largest first: regions that edges enclose (robust to shadows
     and to fingers), connected edges (a document's outline with its own print), regions unlike the
-    mat seen at the view's border, blank paper, and what differs from the learned empty mat."""
+    mat seen at the view's border, and blank paper."""
     work = levels[-1]
     lab = cv2.cvtColor(cv2.GaussianBlur(work, (3, 3), 0), cv2.COLOR_BGR2LAB)
     edges = _edges(levels[-2] if len(levels) > 1 else work, work.shape)
     masks = [255 - edges, edges, _unlike_mat(lab), _paper_like(lab)]
-    if mat is not None and mat.shape == work.shape:
-        masks.append(_unlike_learned_mat(work, mat))
     hulls = [hull for mask in masks for hull in _hulls(mask)]
     hulls.sort(key=cv2.contourArea, reverse=True)
     return hulls
@@ -195,19 +186,6 @@ def _paper_like(lab: np.ndarray) -> np.ndarray:
     chroma = cv2.absdiff(lab[..., 1], 128).astype(np.uint16) + cv2.absdiff(lab[..., 2], 128)
     paper = (lightness >= floor) & (chroma <= PAPER_CHROMA)
     return cv2.morphologyEx(paper.astype(np.uint8) * 255, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-
-
-def _unlike_learned_mat(work: np.ndarray, mat: np.ndarray) -> np.ndarray:
-    """Pixels that changed since the empty mat was learned, the light's slow drift divided out (the
-    view's border, mostly mat, gives each channel's gain). Nothing when the whole view changed."""
-    now = np.log1p(work.astype(np.float32))
-    before = np.log1p(mat.astype(np.float32))
-    gain = np.median(_border(now) - _border(before), axis=0)
-    changed = (np.abs(now - before - gain) > MAT_CHANGE).any(axis=2).astype(np.uint8) * 255
-    changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    if cv2.countNonZero(changed) > outline.MAX_AREA * changed.size:
-        return np.zeros_like(changed)
-    return cv2.morphologyEx(changed, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
 
 
 def _hulls(mask: np.ndarray) -> list[np.ndarray]:

@@ -1,5 +1,5 @@
-"""The live preview's page finder: follows the page from frame to frame with one fit, searches the
-whole frame only when the page is lost and the view has changed, and learns the empty mat while idle.
+"""The live preview's page finder: follows the page from frame to frame with one fit, and searches the
+whole frame only when the page is lost and the view has changed.
 
 State for one preview stream, fed one frame at a time; no I/O, no threads, no clock.
 """
@@ -15,11 +15,10 @@ from kiosk.imaging.detect import Detection
 THUMB_WIDTH = 64  # the view is compared with the last searched one at this width
 CHANGED = 3.0  # mean grey-level change of the thumbnail: the view has changed, search it again
 SEARCH_EVERY = 10  # frames: an unchanged, empty view is searched again this often all the same
-MAT_AFTER = 5  # frames with no page and nothing changing: the view is the empty mat
 
 
 class PageFinder:
-    """`find(frame)` for every preview frame (all of one size); `mat` is the learned empty mat."""
+    """`find(frame)` for every preview frame."""
 
     def __init__(self) -> None:
         self.reset()
@@ -27,7 +26,6 @@ class PageFinder:
     def reset(self) -> None:
         self.last: Detection | None = None
         self.searched = False  # whether the last `find` searched the whole frame
-        self.mat: np.ndarray | None = None
         self._empty_view: np.ndarray | None = None  # thumbnail of the last view searched in vain
         self._skipped = 0  # frames since then
 
@@ -41,10 +39,8 @@ class PageFinder:
         thumb = _thumbnail(frame)
         if self._unchanged(thumb):
             self._skipped += 1
-            if self._skipped == MAT_AFTER:
-                self.mat = detect.learn_mat(frame)
             return None
-        self.last, self.searched = detect.detect(frame, self.mat), True
+        self.last, self.searched = detect.detect(frame), True
         self._empty_view, self._skipped = (thumb if self.last is None else None), 0
         return self.last
 
