@@ -212,7 +212,9 @@ def _hulls(mask: np.ndarray) -> list[np.ndarray]:
         cv2.drawContours(component, contours, -1, 1, -1)
         for square in squares:
             core = _largest_core(component, square)
-            if core is not None and _borders(hull := _hull(core, (x, y)), w, h) < 3:
+            if core is None:  # nothing this wide in it: nothing wider either
+                break
+            if _borders(hull := _hull(core, (x, y)), w, h) < 3:
                 hulls.append(hull)
     return hulls
 
