@@ -11,22 +11,20 @@ import uuid
 from pathlib import Path
 
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import bundle, keys
 from kiosk.backoffice.app import create_app
 from kiosk.backoffice.pglocal import local_postgres
 from kiosk.backoffice.server import EmbeddedServer
 from kiosk.backoffice.settings import Settings
+from kiosk.crypto.suites import MODERN, SigningKey
 
 BUNDLE_BYTES = 2 * 1024 * 1024
 COUNT = 40
 KIOSK = "KIOSK-BENCH-0001"
 
 
-def sealed_bundles(
-    folder: Path, township: keys.TownshipPrivate, device: Ed25519PrivateKey, count: int
-) -> list:
+def sealed_bundles(folder: Path, township: keys.TownshipPrivate, device: SigningKey, count: int) -> list:
     """`count` bundles of about 2 MB: eight incompressible 256 KiB 'pages' each."""
     out = []
     for n in range(count):
@@ -34,8 +32,8 @@ def sealed_bundles(
         case_number = f"0001261128{n:04d}9"
         files = {f"page-{i:03d}.jpg": os.urandom(BUNDLE_BYTES // 8) for i in range(8)}
         sealed = bundle.seal(
+            sources=[bundle.from_bytes(name, data) for name, data in files.items()],
             manifest={"case_number": case_number, "application": {"channel": "resident"}},
-            files=files,
             bundle_id=bundle_id,
             kiosk_id=KIOSK,
             service_code="senior-age-allowance",
@@ -52,10 +50,10 @@ def intake_rate(database: str, count: int = COUNT) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         township = keys.create_township_key(folder / "township")
-        device = Ed25519PrivateKey.generate()
+        device = MODERN.new_signing_key()
         bundles = sealed_bundles(folder / "sealed", township, device, count)
         app = create_app(folder / "office", township, Settings(database=database))
-        app.state.store.enrol(KIOSK, device.public_key(), village="示例村")
+        app.state.store.enrol(KIOSK, device.public, village="示例村")
         server = EmbeddedServer(app).start()
         try:
             session = requests.Session()

@@ -105,12 +105,16 @@ class DevicesConfig:
 
 @dataclass
 class BackofficeConfig:
-    url: str = "http://127.0.0.1:8787"
+    url: str = "http://127.0.0.1:8787"  # https:// for anything but loopback
     township_key: str = "/etc/kiosk/keys/township.pub"
+    tls_certificate: str = ""  # pinned: the township CA or the back office's own certificate (PEM)
+    tls_fingerprint: str = ""  # optional: SHA-256 of the back office's certificate, also pinned
     timeout_s: float = 20.0
-    retry_min_s: float = 5.0
+    retry_min_s: float = 0.5  # back-off after a failure; doubles per failure without progress
     retry_max_s: float = 1800.0
     poll_interval_s: float = 60.0  # decisions and the agent register, fetched from the back office
+    chunk_kib: int = 256  # one tus PATCH; a dropped link costs at most this much
+    bandwidth_kbit: int = 0  # upload cap for a shared or metered link; 0: none
 
 
 @dataclass

@@ -65,11 +65,12 @@ class DemoRig:
 
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(self.workdir / "kiosk-data")
-        township = keys.create_township_key(self.workdir / "township")
-        device_key = keys.create_device_key(self.workdir / "keys")
+        suite = keys.suite_named(self.base.keys.suite)
+        township = keys.create_township_key(self.workdir / "township", suite)
+        device_key = keys.create_device_key(self.workdir / "keys", suite)
         self.app = create_app(self.workdir / "backoffice", township)
         self.server = EmbeddedServer(self.app).start()
-        self.app.state.store.enrol(self.base.terminal.id, device_key.public_key(), village="示例村")
+        self.app.state.store.enrol(self.base.terminal.id, device_key.public, suite.name, village="示例村")
         self.idcard = IdCardSimulator().start()
         self.printer = PrinterSimulator(output_dir=self.workdir / "receipts").start()
         self.sigpad = SignaturePadSimulator().start()

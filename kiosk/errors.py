@@ -59,7 +59,28 @@ class BundleError(KioskError):
 
 
 class UploadError(KioskError):
+    """A delivery attempt failed; it will be retried (after `retry_after` seconds if the server said)."""
+
     code = "UPLOAD_FAILED"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        /,
+        detail: str = "",
+        retry_after: float | None = None,
+        progressed: int = 0,
+        **params: object,
+    ) -> None:
+        self.retry_after = retry_after
+        self.progressed = progressed  # bytes the server accepted during the failed attempt
+        super().__init__(code, detail=detail, **params)
+
+
+class UploadRefused(UploadError):
+    """The back office refused the bundle for good, or it is damaged here: a technician must look."""
+
+    code = "UPLOAD_REJECTED"
 
 
 class FlowError(KioskError):

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import kiosk
 from kiosk import signed
 from kiosk.config import Config, DevicesConfig, TerminalConfig
+from kiosk.crypto.suites import SigningKey
 from kiosk.keys import TownshipPublic
 from kiosk.outbox import SEALED, Outbox
 
@@ -177,7 +177,7 @@ def send_heartbeat(
     session: requests.Session,
     config: Config,
     payload: dict[str, Any],
-    device_key: Ed25519PrivateKey,
+    device_key: SigningKey,
     township: TownshipPublic,
 ) -> dict[str, Any]:
     """POST the signed heartbeat; returns the township-signed answer ({"received_at"})."""
@@ -245,7 +245,7 @@ class HealthMonitor:
         config: Config,
         devices: DeviceProbe,
         outbox: Outbox,
-        device_key: Ed25519PrivateKey,
+        device_key: SigningKey,
         township: TownshipPublic,
     ) -> None:
         self.config = config

@@ -14,6 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12
+TAG_BYTES = 16
 
 
 class SessionStore:
@@ -38,6 +39,10 @@ class SessionStore:
         for name in names:
             if name:
                 (self.dir / name).unlink(missing_ok=True)
+
+    def size(self, name: str) -> int:
+        """Plaintext size of a working file, without decrypting it."""
+        return (self.dir / name).stat().st_size - NONCE_BYTES - TAG_BYTES
 
     def names(self) -> list[str]:
         return sorted(p.name for p in self.dir.iterdir() if not p.name.startswith("."))

@@ -1,39 +1,45 @@
-"""Signed JSON messages between the township and its terminals (receipts, decisions, requests).
+"""Signed JSON messages between the township and its terminals (receipts, decisions, case states) and
+requests a terminal signs with its device key.
 
-The signature covers the canonical JSON (sorted keys, no spaces) of the payload.
+The signature (Ed25519 or SM2, by the key's suite) covers a context string and the canonical JSON
+(sorted keys, no spaces, UTF-8) of the payload. No network, no files.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from kiosk.bundle.layout import canonical_json
+from kiosk.crypto.suites import SigningKey, VerifyKey
+
+CONTEXT = b"KSKB v1 signed message\x00"
 
 
 def canonical(payload: Any) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json(payload)
 
 
-def sign(payload: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
-    return {"payload": payload, "signature": base64.b64encode(key.sign(canonical(payload))).decode()}
+def sign(payload: dict[str, Any], key: SigningKey) -> dict[str, Any]:
+    return {
+        "payload": payload,
+        "signature": base64.b64encode(key.sign(CONTEXT + canonical(payload))).decode(),
+    }
 
 
-def verify(envelope: Any, key: Ed25519PublicKey) -> dict[str, Any] | None:
+def verify(envelope: Any, key: VerifyKey) -> dict[str, Any] | None:
     """The payload if the envelope is well formed and its signature verifies, else None."""
     if not isinstance(envelope, dict) or not isinstance(envelope.get("payload"), dict):
         return None
     try:
-        key.verify(
-            base64.b64decode(envelope.get("signature", ""), validate=True), canonical(envelope["payload"])
-        )
-    except (InvalidSignature, ValueError, TypeError):
+        signature = base64.b64decode(envelope.get("signature", ""), validate=True)
+    except (binascii.Error, TypeError, ValueError):
         return None
-    return envelope["payload"]
+    return envelope["payload"] if key.verify(signature, CONTEXT + canonical(envelope["payload"])) else None
 
 
 # --- Requests from a terminal, signed with its device key ---------------------------------------
@@ -42,7 +48,7 @@ REQUEST_HEADER = "X-Kiosk-Auth"
 
 
 def request_header(
-    kiosk_id: str, key: Ed25519PrivateKey, method: str, path: str, sent_at: str | None = None
+    kiosk_id: str, key: SigningKey, method: str, path: str, sent_at: str | None = None
 ) -> dict[str, str]:
     """The header that proves a GET/POST comes from this kiosk: a signed envelope naming the request.
 

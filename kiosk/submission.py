@@ -6,17 +6,17 @@ recorded. What stays on the terminal afterwards is the masked summary and the ma
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from kiosk import bundle, form_pdf, receipts
 from kiosk.application import Application
 from kiosk.catalog import Service
 from kiosk.config import Config
+from kiosk.crypto.suites import SigningKey
 from kiosk.keys import TownshipPublic
 from kiosk.outbox import Outbox
 from kiosk.session_store import SessionStore
@@ -31,7 +31,7 @@ class Submitted:
 
 class Submitter:
     def __init__(
-        self, config: Config, outbox: Outbox, device_key: Ed25519PrivateKey, township: TownshipPublic
+        self, config: Config, outbox: Outbox, device_key: SigningKey, township: TownshipPublic
     ) -> None:
         self.config = config
         self.outbox = outbox
@@ -46,12 +46,12 @@ class Submitter:
             "service": {"code": service.code, "name": service.name, "department": service.department},
             "terminal": {"id": terminal.id, "name": terminal.name, "location": terminal.location},
             "case_number": application.case_number,
+            "supersedes": application.supersedes,
         }
-        files = {name: store.get(name) for name in store.names()}
-        files[form_pdf.FORM_FILE] = form_pdf.build(application, service, store, terminal)
-        bundle.seal(
+        form = bundle.from_bytes(form_pdf.FORM_FILE, form_pdf.build(application, service, store, terminal))
+        sealed = bundle.seal(
+            sources=[*(session_source(store, name) for name in store.names()), form],
             manifest=manifest,
-            files=files,
             bundle_id=application.application_id,
             kiosk_id=terminal.id,
             service_code=service.code,
@@ -61,7 +61,14 @@ class Submitter:
         )
         receipt = self.receipt(application, service)
         summary = {**application.public_summary(), "service_name": service.name, "receipt": receipt}
-        self.outbox.add(application.application_id, application.case_number, service.code, summary)
+        self.outbox.add(
+            application.application_id,
+            application.case_number,
+            service.code,
+            sealed.digest,
+            summary,
+            supersedes=application.supersedes,
+        )
         return Submitted(application.case_number, application.application_id, receipt)
 
     def receipt(self, application: Application, service: Service) -> dict[str, Any]:
@@ -88,6 +95,11 @@ class Submitter:
             submitted_at=datetime.now().astimezone().isoformat(timespec="seconds"),
             agent_name=application.agent.name if application.agent else "",
         )
+
+
+def session_source(store: SessionStore, name: str) -> bundle.Source:
+    """A working file, decrypted only while the bundle is being sealed."""
+    return bundle.Source(name, store.size(name), lambda: io.BytesIO(store.get(name)))
 
 
 def dump_receipt(receipt: dict[str, Any]) -> str:

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import signed
+from kiosk.crypto.suites import SigningKey
 from kiosk.errors import SyncError
 from kiosk.keys import TownshipPublic
 
@@ -24,7 +24,7 @@ class TownshipClient:
         self,
         base_url: str,
         kiosk_id: str,
-        device_key: Ed25519PrivateKey,
+        device_key: SigningKey,
         township: TownshipPublic,
         timeout: float = 20.0,
     ) -> None:

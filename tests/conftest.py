@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.demo import DemoRig
+from kiosk.outbox import Outbox
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,3 +41,11 @@ def agent_card(rig):
     card = people.resident(name="李秀英", sex_code="2", birth="19780512", sequence=37)
     agent_registry.add_agent(rig.app.state.store, card.name, "示例村", card.id_number, AGENT_PIN)
     return card
+
+
+@pytest.fixture
+def outbox(tmp_path):
+    """An empty terminal outbox in a temporary data folder."""
+    box = Outbox(tmp_path / "kiosk")
+    yield box
+    box.close()

@@ -11,17 +11,16 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from kiosk import signed
+from kiosk import keys, signed
 from kiosk.backoffice import agent_registry, enrolment, kiosk_auth
 from kiosk.backoffice.intake import Conflict
 from kiosk.backoffice.services import Services, services_of
+from kiosk.crypto.suites import VerifyKey
 from kiosk.errors import BundleError
 from kiosk.keys import public_pem
 
@@ -42,14 +41,19 @@ class Problem(BaseModel):
 
 class Envelope(BaseModel):
     payload: dict[str, Any]
-    signature: str = Field(description="base64 Ed25519 signature over the canonical JSON of payload")
+    signature: str = Field(
+        description="base64 signature (Ed25519 or SM2, raw 64 bytes) over a context string and the canonical JSON of payload (docs/bundle-format.md)"
+    )
 
 
 class ReceiptPayload(BaseModel):
     bundle_id: str
+    bundle_digest: str = Field(
+        description="hash of the bundle's signed header and signature (docs/bundle-format.md)"
+    )
     case_number: str
-    sha256: str
     received_at: str
+    key_id: str = Field(description="key id of the township key that wrapped the bundle")
 
 
 class Receipt(BaseModel):
@@ -247,10 +251,7 @@ def enrol(body: EnrolmentRequest, request: Request) -> dict[str, Any]:
     403 for a wrong, used or expired code (and for a code created for another kiosk id).
     """
     services = services_of(request)
-    if body.suite == "modern":
-        _ed25519(body.device_public_key)
-    elif "-----BEGIN PUBLIC KEY-----" not in body.device_public_key:
-        raise HTTPException(422, "ENROL_BAD_KEY")
+    _device_key(body.device_public_key, body.suite)
     code = enrolment.redeem(services.store, body.code, body.kiosk_id)
     if code is None:
         raise HTTPException(403, "ENROL_BAD_CODE")
@@ -264,12 +265,13 @@ def enrol(body: EnrolmentRequest, request: Request) -> dict[str, Any]:
     }
 
 
-def _ed25519(pem: str) -> Ed25519PublicKey:
+def _device_key(pem: str, suite: str) -> VerifyKey:
+    """The kiosk's signing key (Ed25519 or SM2), of the suite it says."""
     try:
-        key = serialization.load_pem_public_key(pem.encode())
-    except (ValueError, TypeError):
-        key = None
-    if not isinstance(key, Ed25519PublicKey):
+        key = keys.device_public_from_pem(pem)
+    except BundleError:
+        raise HTTPException(422, "ENROL_BAD_KEY") from None
+    if key.suite.name != suite:
         raise HTTPException(422, "ENROL_BAD_KEY")
     return key
 

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk import __version__
 from kiosk import catalog as catalog_module
-from kiosk.backoffice import api, public, web
+from kiosk.backoffice import api, public, uploads, web
 from kiosk.backoffice.agent_registry import check_submission
 from kiosk.backoffice.casefiles import CaseFiles
 from kiosk.backoffice.casework import Casework
@@ -32,6 +32,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def include_routers(app: FastAPI) -> None:
     app.include_router(api.router)
+    app.include_router(uploads.router)
     app.include_router(public.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

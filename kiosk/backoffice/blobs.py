@@ -1,7 +1,7 @@
 """Object storage for sealed bundles (as received, and quarantined): a filesystem backend.
 
 Keys look like object names (`bundles/<id>.kskb`); an S3-compatible backend would implement the same
-four methods. Writes are atomic: a reader never sees half an object.
+methods. Writes are atomic: a reader never sees half an object.
 """
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ class BlobStore(Protocol):
     def put(self, key: str, data: bytes) -> str:
         """Store `data` under `key`; returns a location for logs and the quarantine list."""
         ...
+
+    def put_file(self, key: str, path: Path) -> str:
+        """Move the file at `path` in under `key` (large bundles never pass through memory)."""
+        ...
+
+    def size(self, key: str) -> int: ...
 
     def get(self, key: str) -> bytes: ...
 
@@ -56,6 +62,22 @@ class FileBlobs:
             Path(tmp).unlink(missing_ok=True)
             raise
         return str(target)
+
+    def put_file(self, key: str, path: Path) -> str:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(path, target)
+        directory = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return str(target)
+
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()

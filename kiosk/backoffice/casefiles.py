@@ -65,8 +65,7 @@ class CaseFiles:
 
     def file(self, bundle_id: str, name: str) -> Path | None:
         """A file of the case, only if the manifest lists it (names never reach the filesystem raw)."""
-        manifest = self.manifest(bundle_id) or {}
-        if name not in manifest.get("files", {}):
+        if name not in listed_files(self.manifest(bundle_id) or {}):
             return None
         path = self.case_dir(bundle_id) / "files" / name
         return path if path.is_file() else None
@@ -77,7 +76,7 @@ class CaseFiles:
             return None
         application = manifest.get("application") or {}
         service = self.catalog.services.get(service_code)
-        files = manifest.get("files", {})
+        files = listed_files(manifest)
         applicant = application.get("applicant") or {}
         return CaseView(
             manifest=manifest,
@@ -96,11 +95,19 @@ class CaseFiles:
         )
 
 
+def listed_files(manifest: dict[str, Any]) -> set[str]:
+    """The names of the bundle's files (docs/bundle-format.md: `files` is a list of name, size, digest)."""
+    entries = manifest.get("files")
+    return (
+        {str(e.get("name")) for e in entries if isinstance(e, dict)} if isinstance(entries, list) else set()
+    )
+
+
 def _is_image(name: str) -> bool:
     return Path(name).suffix.lower() in IMAGE_TYPES
 
 
-def _photo(photo: str, files: dict[str, Any]) -> str:
+def _photo(photo: str, files: set[str]) -> str:
     candidates = DECODED_PHOTOS if photo == "decoded" else (photo,)
     return next((name for name in candidates if name in files and _is_image(name)), "")
 
@@ -130,7 +137,7 @@ def _materials(pages: list[dict[str, Any]], service: Service | None) -> list[Mat
     return list(views.values())
 
 
-def _signatures(application: dict[str, Any], files: dict[str, Any]) -> list[tuple[str, str]]:
+def _signatures(application: dict[str, Any], files: set[str]) -> list[tuple[str, str]]:
     found = []
     for what, part in (
         ("申请人签名", application.get("signature")),

@@ -6,6 +6,8 @@ Writes nothing unless everything verifies; never into a folder that already hold
 
 from __future__ import annotations
 
+import json
+import tempfile
 from pathlib import Path
 
 from kiosk import bundle
@@ -27,7 +29,14 @@ def export_case(store: Store, township: TownshipPrivate, case_number: str, out: 
             raise KioskError("BACKOFFICE_OUT_EXISTS", out=str(out))
         out.rmdir()
     # A case decided before its kiosk was revoked stays exportable: trust the enrolled key as such.
-    bundle.open_to_folder(
-        store.blobs.get(key), township, lambda kiosk_id: store.kiosk_key(kiosk_id, include_revoked=True), out
+    with tempfile.TemporaryDirectory(prefix="kiosk-export-") as scratch:
+        sealed = Path(scratch) / "bundle.kskb"
+        sealed.write_bytes(store.blobs.get(key))
+        opened = bundle.open_to_folder(
+            sealed, township, lambda kiosk_id: store.kiosk_key(kiosk_id, include_revoked=True), out / "files"
+        )
+    (out / "manifest.json").write_text(
+        json.dumps(opened.manifest, ensure_ascii=False, indent=1), encoding="utf-8"
     )
+    (out / "header.json").write_text(json.dumps(opened.header.fields, indent=1), encoding="utf-8")
     return out

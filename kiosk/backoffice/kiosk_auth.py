@@ -10,11 +10,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import HTTPException, Request
 
 from kiosk import signed
 from kiosk.backoffice.store import Store
+from kiosk.crypto.suites import VerifyKey
 
 
 def parse_time(text: Any) -> float | None:
@@ -30,7 +30,7 @@ def _refuse(status: int, code: str) -> HTTPException:
     return HTTPException(status, code)
 
 
-def kiosk_key(store: Store, kiosk_id: str) -> Ed25519PublicKey:
+def kiosk_key(store: Store, kiosk_id: str) -> VerifyKey:
     kiosk = store.kiosk(kiosk_id)
     if kiosk is None:
         raise _refuse(403, "KIOSK_UNKNOWN")

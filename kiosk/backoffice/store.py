@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
+from kiosk import keys
 from kiosk.backoffice.blobs import BlobStore, FileBlobs
 from kiosk.backoffice.db import Database, Row, connect
+from kiosk.crypto.suites import VerifyKey
 from kiosk.errors import BundleError
 
 SCHEMA = """
@@ -155,16 +154,10 @@ class Store:
     # --- kiosks ------------------------------------------------------------------------------
 
     def enrol(
-        self, kiosk_id: str, public_key: Ed25519PublicKey | str, suite: str = "modern", village: str = ""
+        self, kiosk_id: str, public_key: VerifyKey | str, suite: str = "modern", village: str = ""
     ) -> None:
         """Trust `public_key` for `kiosk_id` (re-enrolling replaces the key and lifts a revocation)."""
-        pem = (
-            public_key
-            if isinstance(public_key, str)
-            else public_key.public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            ).decode()
-        )
+        pem = public_key if isinstance(public_key, str) else keys.public_pem(public_key).decode()
         self.db.execute(
             "INSERT INTO kiosks(kiosk_id, public_key, suite, village, enrolled_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(kiosk_id) DO UPDATE SET public_key = excluded.public_key, suite = excluded.suite,"
@@ -179,15 +172,14 @@ class Store:
     def kiosk(self, kiosk_id: str) -> Row | None:
         return self._one("SELECT * FROM kiosks WHERE kiosk_id = ?", kiosk_id)
 
-    def kiosk_key(self, kiosk_id: str, include_revoked: bool = False) -> Ed25519PublicKey | None:
-        """The enrolled kiosk's key; None when unknown, or revoked unless `include_revoked`."""
+    def kiosk_key(self, kiosk_id: str, include_revoked: bool = False) -> VerifyKey | None:
+        """The enrolled kiosk's key (Ed25519 or SM2); None when unknown, or revoked unless `include_revoked`."""
         row = self.kiosk(kiosk_id)
         if not row or (row["revoked_at"] and not include_revoked):
             return None
-        key = serialization.load_pem_public_key(row["public_key"].encode())
-        return key if isinstance(key, Ed25519PublicKey) else None
+        return keys.device_public_from_pem(row["public_key"], f"kiosk {kiosk_id}")
 
-    def trusted_key(self, kiosk_id: str) -> Ed25519PublicKey | None:
+    def trusted_key(self, kiosk_id: str) -> VerifyKey | None:
         """For intake: a revoked kiosk's bundle fails with its own reason, an unknown one with None."""
         row = self.kiosk(kiosk_id)
         if row and row["revoked_at"]:
@@ -297,6 +289,12 @@ class Store:
 
     def quarantined(self, limit: int = 200) -> list[Row]:
         return self.db.query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", limit)
+
+    def quarantine_reason(self, bundle_id: str) -> str | None:
+        row = self._one(
+            "SELECT reason FROM quarantine WHERE bundle_id = ? ORDER BY id DESC LIMIT 1", bundle_id
+        )
+        return row["reason"] if row else None
 
     # --- cases and decisions -----------------------------------------------------------------
 

@@ -265,7 +265,7 @@ class Diagnostics:
         }
 
     def retry_outbox(self) -> None:
-        self.outbox.retry_now()
+        self.outbox.retry()
         self.wake_uploads()
         log.info("diag.outbox_retry", extra={"event": "diag.outbox_retry"})
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import requests
+
 from kiosk import catalog as catalog_module
-from kiosk import keys
+from kiosk import keys, tls
 from kiosk.agents import AgentRegistry
 from kiosk.catalog import Catalog
 from kiosk.config import Config
 from kiosk.decisions import DecisionPoller
+from kiosk.errors import KioskError
 from kiosk.flow.bus import EventBus
 from kiosk.flow.controller import FlowController
 from kiosk.flow.devices import DeviceService
@@ -24,7 +27,7 @@ from kiosk.outbox import Outbox
 from kiosk.session_store import purge_leftovers
 from kiosk.submission import Submitter
 from kiosk.township import TownshipClient
-from kiosk.upload import Uploader, UploadWorker
+from kiosk.upload import RateLimiter, Uploader, UploadWorker
 
 
 class Terminal:
@@ -37,13 +40,12 @@ class Terminal:
         self.bus = EventBus()
         self.catalog = catalog or catalog_module.load()
         self.outbox = Outbox(config.data_dir)
-        device_key = keys.load_device_key(Path(config.keys.dir) / "device.key")
-        township = keys.load_township_public(Path(config.backoffice.township_key))
+        device_key, township = load_keys(config)
+        self.outbox.recover()
         office = config.backoffice
-        uploader = Uploader(office.url, township, config.terminal.id, office.timeout_s)
         self.uploads = UploadWorker(
             self.outbox,
-            uploader,
+            uploader_from(config, township),
             office.retry_min_s,
             office.retry_max_s,
             on_change=lambda bundle_id, state: self.bus.publish(
@@ -51,6 +53,7 @@ class Terminal:
             ),
         )
         client = TownshipClient(office.url, config.terminal.id, device_key, township, office.timeout_s)
+        client.session = pinned_session(config)
         self.agents = AgentRegistry(config.data_dir, config.terminal.id, township)
         self.decisions = DecisionPoller(
             client,
@@ -98,3 +101,34 @@ class Terminal:
         self.speaker.close()
         logging.getLogger().removeHandler(self.diagnostics.log_ring)
         self.outbox.close()
+
+
+def load_keys(config: Config) -> tuple[keys.SigningKey, keys.TownshipPublic]:
+    """This terminal's signing key and the township's public keys, both of the configured suite."""
+    device_key = keys.load_device_key(Path(config.keys.dir) / "device.key")
+    township = keys.load_township_public(Path(config.backoffice.township_key))
+    suite = keys.suite_named(config.keys.suite)
+    if device_key.public.suite is not suite or township.suite is not suite:
+        raise KioskError(
+            "KEY_SUITE_MISMATCH", device=device_key.public.suite.name, township=township.suite.name
+        )
+    return device_key, township
+
+
+def uploader_from(config: Config, township: keys.TownshipPublic) -> Uploader:
+    office = config.backoffice
+    return Uploader(
+        office.url,
+        township,
+        config.terminal.id,
+        pinned_session(config),
+        office.timeout_s,
+        office.chunk_kib * 1024,
+        RateLimiter(office.bandwidth_kbit * 1000 / 8) if office.bandwidth_kbit else None,
+    )
+
+
+def pinned_session(config: Config) -> requests.Session:
+    """HTTPS to the back office trusting only the pinned certificate (plain HTTP on loopback only)."""
+    office = config.backoffice
+    return tls.pinned_session(office.url, office.tls_certificate, office.tls_fingerprint)

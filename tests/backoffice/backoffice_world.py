@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image, ImageDraw
 
 from kiosk import bundle, keys
@@ -20,6 +19,7 @@ from kiosk.backoffice import staff
 from kiosk.backoffice.app import create_app
 from kiosk.backoffice.server import EmbeddedServer
 from kiosk.backoffice.settings import Settings
+from kiosk.crypto.suites import MODERN, SigningKey
 from kiosk.keys import TownshipPrivate
 from kiosk.sim import people
 
@@ -77,7 +77,7 @@ def application(case_number: str, channel: str = "resident", agent: dict | None 
 @dataclass
 class Kiosk:
     kiosk_id: str
-    key: Ed25519PrivateKey
+    key: SigningKey
 
 
 @dataclass
@@ -94,8 +94,8 @@ class Office:
         return self.app.state.store
 
     def enrol(self, kiosk_id: str = "KIOSK-T-0001", village: str = VILLAGE) -> Kiosk:
-        key = Ed25519PrivateKey.generate()
-        self.store.enrol(kiosk_id, key.public_key(), village=village)
+        key = MODERN.new_signing_key()
+        self.store.enrol(kiosk_id, key.public, village=village)
         return Kiosk(kiosk_id, key)
 
     def seal(
@@ -111,8 +111,11 @@ class Office:
             files = default_files if files is None else files
         bundle_id = bundle_id or uuid.uuid4().hex
         sealed = bundle.seal(
+            sources=[
+                bundle.Source(name, len(data), lambda data=data: io.BytesIO(data))
+                for name, data in (files or {}).items()
+            ],
             manifest=manifest,
-            files=files or {},
             bundle_id=bundle_id,
             kiosk_id=kiosk.kiosk_id,
             service_code="senior-age-allowance",

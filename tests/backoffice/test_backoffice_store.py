@@ -3,12 +3,12 @@
 import time
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.backoffice import enrolment
 from kiosk.backoffice.blobs import FileBlobs
 from kiosk.backoffice.db import connect
 from kiosk.backoffice.store import Store
+from kiosk.crypto.suites import MODERN
 from kiosk.errors import BundleError
 
 
@@ -26,7 +26,7 @@ def record(store, case_number, kiosk_id="K1", service="senior-age-allowance"):
 
 
 def test_a_revoked_kiosk_is_no_longer_trusted_and_says_why(store):
-    key = Ed25519PrivateKey.generate().public_key()
+    key = MODERN.new_signing_key().public
     store.enrol("K1", key, village="东村")
     assert store.trusted_key("K1") == key
     assert store.trusted_key("K2") is None
@@ -38,8 +38,8 @@ def test_a_revoked_kiosk_is_no_longer_trusted_and_says_why(store):
 
 
 def test_the_queue_is_oldest_first_and_narrows_by_service_and_village(store):
-    store.enrol("K1", Ed25519PrivateKey.generate().public_key(), village="东村")
-    store.enrol("K2", Ed25519PrivateKey.generate().public_key(), village="西村")
+    store.enrol("K1", MODERN.new_signing_key().public, village="东村")
+    store.enrol("K2", MODERN.new_signing_key().public, village="西村")
     record(store, "000126112800019", "K1")
     record(store, "000226112800018", "K2", service="birth-registration")
     record(store, "000126112800027", "K1")
@@ -117,7 +117,8 @@ def test_the_whole_service_runs_on_postgresql(tmp_path, pg_url):
         office.submit(kiosk, "000126112800019")
         office.app.state.services.casework.decide("000126112800019", "accepted", "clerk")
         outbox = Outbox(tmp_path / "kiosk")
-        outbox.add("ab" * 16, "000126112800019", "senior-age-allowance", {})
+        outbox.bundle_path("ab" * 16).write_bytes(b"sealed bundle")
+        outbox.add("ab" * 16, "000126112800019", "senior-age-allowance", "0" * 64, {})
         client = TownshipClient(office.url, kiosk.kiosk_id, kiosk.key, office.township.public)
         DecisionPoller(client, outbox, tmp_path / "kiosk").poll_once()
         assert outbox.by_case("000126112800019").state == "accepted"

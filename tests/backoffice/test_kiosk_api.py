@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from backoffice_world import heartbeat_payload
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import keys, signed
 from kiosk.agents import AgentRegistry
 from kiosk.backoffice import agent_registry, enrolment
 from kiosk.backoffice.casework import Material
+from kiosk.crypto.suites import MODERN, SigningKey
 from kiosk.decisions import DecisionPoller
 from kiosk.errors import AgentError, SyncError
 from kiosk.outbox import Outbox
@@ -19,25 +19,25 @@ from kiosk.township import TownshipClient
 AGENT_ID_NUMBER = "522731198001010028"
 
 
-def pem(key: Ed25519PrivateKey) -> str:
-    return keys.public_pem(key.public_key()).decode()
+def pem(key: SigningKey) -> str:
+    return keys.public_pem(key.public).decode()
 
 
 def enrol(office, code, kiosk_id="KIOSK-NEW-0001", key=None):
-    body = {"code": code, "kiosk_id": kiosk_id, "device_public_key": pem(key or Ed25519PrivateKey.generate())}
+    body = {"code": code, "kiosk_id": kiosk_id, "device_public_key": pem(key or MODERN.new_signing_key())}
     return requests.post(f"{office.url}/api/v1/enrolments", json={**body, "suite": "modern"}, timeout=10)
 
 
 def test_enrolment_by_code_returns_the_township_keys_and_the_code_works_once(office, tmp_path):
     code = enrolment.new_code(office.store, "东村", "clerk", ttl_h=1)
-    device = Ed25519PrivateKey.generate()
+    device = MODERN.new_signing_key()
     answer = enrol(office, code, key=device)
     assert answer.status_code == 201
     body = answer.json()
     (tmp_path / "got.pub").write_text(body["township_public_key"])
     township = keys.load_township_public(tmp_path / "got.pub")
     assert body["key_id"] == township.key_id == office.township.public.key_id
-    assert office.store.trusted_key("KIOSK-NEW-0001") == device.public_key()
+    assert office.store.trusted_key("KIOSK-NEW-0001") == device.public
     assert office.store.kiosk("KIOSK-NEW-0001")["village"] == "东村"
     assert enrol(office, code).status_code == 403
     assert enrol(office, "AAAA-BBBB-CCCC").status_code == 403
@@ -84,7 +84,7 @@ def test_heartbeats_that_are_forged_replayed_malformed_or_from_strangers_are_ref
     assert beat(office, kiosk, first).status_code == 200
     assert beat(office, kiosk, first).status_code == 409  # the same heartbeat again
     later = heartbeat_payload(kiosk.kiosk_id, (sent + timedelta(seconds=5)).isoformat())
-    assert beat(office, kiosk, later, key=Ed25519PrivateKey.generate()).status_code == 401
+    assert beat(office, kiosk, later, key=MODERN.new_signing_key()).status_code == 401
     bad = beat(office, kiosk, {**later, "outbox_depth": -1})
     assert bad.status_code == 422 and bad.json()["detail"] == "HEARTBEAT_INVALID"
     other = office.enrol("KIOSK-T-0002")
@@ -114,7 +114,8 @@ def decided_case(office, kiosk, case_number, state="returned"):
 def outbox_with(tmp_path, case_numbers):
     outbox = Outbox(tmp_path / "kiosk")
     for n, case_number in enumerate(case_numbers):
-        outbox.add(f"{n:032x}", case_number, "senior-age-allowance", {})
+        outbox.bundle_path(f"{n:032x}").write_bytes(b"sealed bundle")
+        outbox.add(f"{n:032x}", case_number, "senior-age-allowance", "0" * 64, {})
     return outbox
 
 

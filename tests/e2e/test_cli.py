@@ -19,6 +19,14 @@ SUBCOMMANDS = [
     "sim",
     "keys init",
     "keys township",
+    "keys enrol",
+    "keys tls-ca",
+    "keys tls-server",
+    "bundle seal",
+    "bundle open",
+    "outbox status",
+    "outbox retry",
+    "outbox export",
     "backoffice serve",
 ]
 

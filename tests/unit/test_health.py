@@ -82,7 +82,7 @@ def serve(config, app):
 
 def test_heartbeat_carries_the_contract_fields_and_is_confirmed_by_the_township(world):
     config, township, device, outbox = world
-    app = stand_in(township, device.public_key())
+    app = stand_in(township, device.public)
     server = serve(config, app)
     devices = FakeDevices({"idcard": Probe(True), "printer": Probe(False, "PRINTER_PAPER_OUT")}, True)
     try:
@@ -106,7 +106,7 @@ def test_heartbeat_carries_the_contract_fields_and_is_confirmed_by_the_township(
 def test_a_heartbeat_answer_not_signed_by_the_township_counts_as_failed(world, caplog):
     config, township, device, outbox = world
     impostor = keys.create_township_key(config.data_dir / "impostor")
-    server = serve(config, stand_in(township, device.public_key(), signer=impostor.signing))
+    server = serve(config, stand_in(township, device.public, signer=impostor.signing))
     try:
         beat = HealthMonitor(config, FakeDevices(), outbox, device, township.public).beat()
     finally:
@@ -117,7 +117,7 @@ def test_a_heartbeat_answer_not_signed_by_the_township_counts_as_failed(world, c
 
 def test_a_clock_off_by_more_than_the_tolerance_is_reported_and_kept_for_diagnostics(world, caplog):
     config, township, device, _ = world
-    server = serve(config, stand_in(township, device.public_key(), skew=timedelta(minutes=5)))
+    server = serve(config, stand_in(township, device.public, skew=timedelta(minutes=5)))
     try:
         reading = check_clock(config)
     finally:
@@ -129,7 +129,7 @@ def test_a_clock_off_by_more_than_the_tolerance_is_reported_and_kept_for_diagnos
 
 def test_a_clock_within_tolerance_is_fine_and_an_unreachable_office_is_unchecked(world, caplog):
     config, township, device, _ = world
-    server = serve(config, stand_in(township, device.public_key(), skew=timedelta(seconds=2)))
+    server = serve(config, stand_in(township, device.public, skew=timedelta(seconds=2)))
     try:
         assert check_clock(config).ok
     finally:

@@ -12,7 +12,7 @@ def test_compaction_removes_only_files_of_bundles_delivered_long_ago(tmp_path):
     outbox = Outbox(tmp_path)
     for bundle_id, case in (("delivered", "1"), ("waiting", "2")):
         outbox.bundle_path(bundle_id).write_bytes(b"sealed bundle")
-        outbox.add(bundle_id, case, "senior-age-allowance", {})
+        outbox.add(bundle_id, case, "senior-age-allowance", "0" * 64, {})
     outbox.delivered("delivered", {"received_at": "…"})
     assert compact_outbox(outbox, keep_days=30) == 0  # delivered today: kept
     month_later = datetime.now().astimezone() + timedelta(days=31)

@@ -1,0 +1,33 @@
+"""kill -9 of the terminal at random instants while it seals and uploads: after it restarts,
+every bundle the resident was told about arrives exactly once and verifies."""
+
+import random
+
+import pytest
+from harness import check_exactly_once, env_trials, kill_at_random, run_to_completion
+
+from kiosk.sim.link import ThrottledLink
+from kiosk.sim.township import Township
+
+
+@pytest.mark.parametrize(
+    "trials",
+    [
+        pytest.param(3, id="short"),
+        pytest.param(env_trials(200), id="full", marks=[pytest.mark.slow, pytest.mark.timeout(3600)]),
+    ],
+)
+def test_kill_9_during_seal_and_upload_loses_nothing_and_sends_nothing_twice(tmp_path, trials):
+    rng = random.Random(9)
+    with Township(tmp_path / "world") as world:
+        link = ThrottledLink(world.server.port, 40_000_000).start()  # uploads take long enough to be hit
+        try:
+            for trial in range(trials):
+                data = tmp_path / f"kiosk-{trial}"
+                told: set[str] = set()
+                for _ in range(rng.randint(1, 3)):
+                    told |= set(kill_at_random(data, world, link.url, 2, 600_000, trial + 1, rng, 2.0))
+                told |= set(run_to_completion(data, world, link.url, 2, 600_000, trial + 1))
+                check_exactly_once(world, data, told)
+        finally:
+            link.stop()
