@@ -4,6 +4,7 @@ one-time code, and the TLS certificates of a small township."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk import keys, tls
@@ -107,18 +108,32 @@ def enrol_terminal(args: argparse.Namespace) -> int:
 
 
 def create_ca(args: argparse.Namespace) -> int:
-    if refuse_overwrite(args.dir / "ca.key", args.force):
-        return 1
-    certificate = tls.create_ca(args.dir, args.name)
-    print(f"township CA: {certificate} (give this file to every terminal)")
-    print(f"fingerprint: {tls.certificate_fingerprint(certificate)}")
-    return 0
+    return write_certificate(
+        args,
+        "ca.key",
+        lambda: tls.create_ca(args.dir, args.name),
+        "township CA",
+        "give this file to every terminal",
+    )
 
 
 def create_server_certificate(args: argparse.Namespace) -> int:
-    if refuse_overwrite(args.dir / "server.key", args.force):
+    return write_certificate(
+        args,
+        "server.key",
+        lambda: tls.create_server_certificate(args.dir, args.host, args.ca),
+        "server certificate",
+        "serve with --tls-cert/--tls-key",
+    )
+
+
+def write_certificate(
+    args: argparse.Namespace, key_name: str, create: Callable[[], Path], what: str, hint: str
+) -> int:
+    """Create a key and certificate unless the key exists; print where it is and its fingerprint."""
+    if refuse_overwrite(args.dir / key_name, args.force):
         return 1
-    certificate = tls.create_server_certificate(args.dir, args.host, args.ca)
-    print(f"server certificate: {certificate} (serve with --tls-cert/--tls-key)")
+    certificate = create()
+    print(f"{what}: {certificate} ({hint})")
     print(f"fingerprint: {tls.certificate_fingerprint(certificate)}")
     return 0

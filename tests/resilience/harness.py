@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from kiosk import bundle
 from kiosk.backoffice.blobs import bundle_key
 from kiosk.outbox import Outbox
@@ -139,3 +141,14 @@ def assert_opens(copy: Path, told: list[str]) -> None:
 
 def env_trials(default: int) -> int:
     return int(os.environ.get("KIOSK_TRIALS", default))
+
+
+def short_and_full(short: int) -> pytest.MarkDecorator:
+    """`trials`: a short run inside `make test`, the full 200 (or $KIOSK_TRIALS) under `make soak`."""
+    return pytest.mark.parametrize(
+        "trials",
+        [
+            pytest.param(short, id="short"),
+            pytest.param(env_trials(200), id="full", marks=[pytest.mark.slow, pytest.mark.timeout(3600)]),
+        ],
+    )

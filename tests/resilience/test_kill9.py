@@ -3,20 +3,13 @@ every bundle the resident was told about arrives exactly once and verifies."""
 
 import random
 
-import pytest
-from harness import check_exactly_once, env_trials, kill_at_random, run_to_completion
+from harness import check_exactly_once, kill_at_random, run_to_completion, short_and_full
 
 from kiosk.sim.link import ThrottledLink
 from kiosk.sim.township import Township
 
 
-@pytest.mark.parametrize(
-    "trials",
-    [
-        pytest.param(3, id="short"),
-        pytest.param(env_trials(200), id="full", marks=[pytest.mark.slow, pytest.mark.timeout(3600)]),
-    ],
-)
+@short_and_full(3)
 def test_kill_9_during_seal_and_upload_loses_nothing_and_sends_nothing_twice(tmp_path, trials):
     rng = random.Random(9)
     with Township(tmp_path / "world") as world:

@@ -4,8 +4,7 @@ delivers requests late (out of order): every bundle arrives exactly once and ver
 import random
 import time
 
-import pytest
-from harness import check_exactly_once, env_trials
+from harness import check_exactly_once, short_and_full
 
 from kiosk.outbox import Outbox
 from kiosk.sim.link import FaultProxy
@@ -28,13 +27,7 @@ def deliver_through_faults(world, outbox, seed, deadline_s=120.0):
         proxy.stop()
 
 
-@pytest.mark.parametrize(
-    "trials",
-    [
-        pytest.param(8, id="short"),
-        pytest.param(env_trials(200), id="full", marks=[pytest.mark.slow, pytest.mark.timeout(3600)]),
-    ],
-)
+@short_and_full(8)
 def test_a_misbehaving_link_delivers_every_bundle_exactly_once(tmp_path, trials):
     rng = random.Random(11)
     seen = set()
