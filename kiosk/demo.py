@@ -19,7 +19,7 @@ from kiosk import keys
 from kiosk.catalog import FormField, Material, Service
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.flow.controller import Step
+from kiosk.flow.controller import FlowController, Step
 from kiosk.flow.terminal import Terminal
 from kiosk.imaging.pages import paper_size_mm
 from kiosk.sim import people
@@ -152,27 +152,37 @@ def delivered(terminal: Terminal, rig: DemoRig, bundle_id: str) -> bool:
     return entry is not None and entry.state == "delivered" and rig.verified(bundle_id)
 
 
+def identify(terminal: Terminal, rig: DemoRig, service_code: str = DEMO_SERVICE) -> FlowController:
+    """A resident starts, chooses the service, reads the guide and lays the ID card down: the flow
+    is at the materials step (the card still lies on the reader)."""
+    flow = terminal.flow
+    flow.start()
+    flow.choose_service(service_code)
+    flow.accept_guide()
+    rig.place_card()
+    wait(terminal, lambda: flow.step == Step.MATERIALS, "ID card read")
+    return flow
+
+
+def capture_materials(terminal: Terminal, rig: DemoRig) -> None:
+    """Each required material laid on the mat and captured by touch."""
+    flow = terminal.flow
+    for material in materials_to_capture(flow.service):
+        rig.place_material(material)
+        before = len(flow.application.pages)
+        flow.capture(material.key)
+        wait(terminal, lambda before=before: len(flow.application.pages) > before, f"capture {material.key}")
+
+
 def run_headless(rig: DemoRig, service_code: str = DEMO_SERVICE) -> DemoResult:
     """One resident transaction through the flow controller, no Kivy."""
     terminal = Terminal(rig.config).start()
     flow = terminal.flow
     try:
-        flow.start()
-        flow.choose_service(service_code)
-        flow.accept_guide()
-        rig.place_card()
-        wait(terminal, lambda: flow.step == Step.MATERIALS, "ID card read")
+        identify(terminal, rig, service_code)
         rig.lift_card()
         service = terminal.catalog.get(service_code)
-        for material in materials_to_capture(service):
-            rig.place_material(material)
-            before = len(flow.application.pages)
-            flow.capture(material.key)
-            wait(
-                terminal,
-                lambda before=before: len(flow.application.pages) > before,
-                f"capture {material.key}",
-            )
+        capture_materials(terminal, rig)
         flow.finish_materials()
         if not flow.submit_form(form_answers(service.form)):
             raise KioskError("DEMO_FAILED", reason=f"form: {sorted(flow.form_errors)}")

@@ -3,8 +3,7 @@
 import pytest
 
 from kiosk import config as config_module
-from kiosk.demo import materials_to_capture, wait
-from kiosk.flow.controller import Step
+from kiosk.demo import identify, materials_to_capture, wait
 from kiosk.flow.terminal import Terminal
 
 
@@ -16,18 +15,8 @@ def terminal(rig):
     term.stop()
 
 
-def at_materials(terminal, rig):
-    flow = terminal.flow
-    flow.start()
-    flow.choose_service("senior-age-allowance")
-    flow.accept_guide()
-    rig.place_card()
-    wait(terminal, lambda: flow.step == Step.MATERIALS, "card")
-    return flow
-
-
 def test_a_page_left_on_the_mat_is_captured_by_itself_once(rig, terminal):
-    flow = at_materials(terminal, rig)
+    flow = identify(terminal, rig)
     previews = []
     terminal.bus.subscribe("camera.preview", lambda e: previews.append(e.data))
     first = materials_to_capture(flow.service)[0]
@@ -42,7 +31,7 @@ def test_a_page_left_on_the_mat_is_captured_by_itself_once(rig, terminal):
 
 
 def test_a_captured_page_reports_its_dpi_and_quality(rig, terminal):
-    flow = at_materials(terminal, rig)
+    flow = identify(terminal, rig)
     captured = []
     terminal.bus.subscribe("page.captured", lambda e: captured.append(e.data))
     material = materials_to_capture(flow.service)[0]

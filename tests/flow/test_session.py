@@ -7,7 +7,7 @@ import pytest
 
 from kiosk.backoffice.casework import Material
 from kiosk.config import with_overrides
-from kiosk.demo import delivered, form_answers, materials_to_capture, wait
+from kiosk.demo import capture_materials, delivered, form_answers, identify, materials_to_capture, wait
 from kiosk.flow.controller import Step
 from kiosk.flow.diagnostics import hash_pin
 from kiosk.flow.speech import Speaker
@@ -62,13 +62,8 @@ def personal(card):
 
 
 def through_materials(terminal, rig):
-    flow = terminal.flow
-    for material in materials_to_capture(flow.service):
-        rig.place_material(material)
-        count = len(flow.application.pages)
-        flow.capture(material.key)
-        wait(terminal, lambda count=count: len(flow.application.pages) > count, "capture")
-    flow.finish_materials()
+    capture_materials(terminal, rig)
+    terminal.flow.finish_materials()
 
 
 def signed(terminal, rig, finish):
@@ -89,12 +84,7 @@ def submit_rest(terminal, rig):
 
 
 def resident_case(terminal, rig):
-    flow = terminal.flow
-    flow.start()
-    flow.choose_service("senior-age-allowance")
-    flow.accept_guide()
-    rig.place_card()
-    wait(terminal, lambda: flow.step == Step.MATERIALS, "card")
+    identify(terminal, rig)
     rig.lift_card()
     through_materials(terminal, rig)
     return submit_rest(terminal, rig)

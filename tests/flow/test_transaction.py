@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.demo import form_answers, materials_to_capture, run_headless, wait
+from kiosk.demo import capture_materials, form_answers, identify, materials_to_capture, run_headless, wait
 from kiosk.flow.controller import Step
 from kiosk.flow.terminal import Terminal
 
@@ -16,16 +16,6 @@ def terminal(rig):
     term = Terminal(rig.config).start()
     yield term
     term.stop()
-
-
-def identified(terminal, rig, service="senior-age-allowance"):
-    flow = terminal.flow
-    flow.start()
-    flow.choose_service(service)
-    flow.accept_guide()
-    rig.place_card()
-    wait(terminal, lambda: flow.step == Step.MATERIALS, "card")
-    return flow
 
 
 def test_a_resident_transaction_reaches_the_township_verified(rig):
@@ -45,7 +35,7 @@ def test_what_stays_on_the_terminal_after_a_transaction_is_nothing_personal(rig)
 
 
 def test_ending_a_session_midway_wipes_everything_personal(rig, terminal):
-    flow = identified(terminal, rig)
+    flow = identify(terminal, rig)
     material = materials_to_capture(flow.service)[0]
     rig.place_material(material)
     flow.capture(material.key)
@@ -59,14 +49,14 @@ def test_ending_a_session_midway_wipes_everything_personal(rig, terminal):
 
 
 def test_working_files_are_unreadable_on_disk_during_the_session(rig, terminal):
-    flow = identified(terminal, rig)
+    flow = identify(terminal, rig)
     assert (flow.store.dir / "idcard_text.bin").exists()
     on_disk = all_bytes_under(flow.store.dir)
     assert rig.resident.id_number.encode("utf-16-le") not in on_disk
 
 
 def test_leaving_out_a_required_material_is_named(rig, terminal):
-    flow = identified(terminal, rig)
+    flow = identify(terminal, rig)
     flow.finish_materials()
     assert flow.step == Step.MATERIALS
     assert flow.notice.code == "FLOW_MATERIAL_MISSING"
@@ -74,12 +64,8 @@ def test_leaving_out_a_required_material_is_named(rig, terminal):
 
 
 def test_form_errors_are_per_field_and_block_the_next_step(rig, terminal):
-    flow = identified(terminal, rig)
-    for material in materials_to_capture(flow.service):
-        rig.place_material(material)
-        count = len(flow.application.pages)
-        flow.capture(material.key)
-        wait(terminal, lambda count=count: len(flow.application.pages) > count, "capture")
+    flow = identify(terminal, rig)
+    capture_materials(terminal, rig)
     flow.finish_materials()
     answers = form_answers(flow.service.form) | {"phone": "12345"}
     assert not flow.submit_form(answers)
@@ -88,7 +74,7 @@ def test_form_errors_are_per_field_and_block_the_next_step(rig, terminal):
 
 
 def test_back_walks_the_steps_and_start_over_ends_the_session(rig, terminal):
-    flow = identified(terminal, rig)
+    flow = identify(terminal, rig)
     flow.back()
     assert flow.step == Step.IDENTIFY
     flow.back()
@@ -98,7 +84,7 @@ def test_back_walks_the_steps_and_start_over_ends_the_session(rig, terminal):
 
 
 def test_a_blank_page_on_the_mat_is_not_captured(rig, terminal):
-    flow = identified(terminal, rig)
+    flow = identify(terminal, rig)
     rig.mat.clear()
     flow.capture(materials_to_capture(flow.service)[0].key)
     wait(terminal, lambda: flow.notice is not None, "notice")

@@ -5,20 +5,14 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.demo import DemoRig, materials_to_capture, wait
-from kiosk.flow.controller import Step
+from kiosk.demo import DemoRig, identify, materials_to_capture, wait
 from kiosk.flow.terminal import Terminal
 
 
 def main(workdir: str) -> None:
     with DemoRig(Path(workdir)) as rig:
         terminal = Terminal(rig.config).start()
-        flow = terminal.flow
-        flow.start()
-        flow.choose_service("senior-age-allowance")
-        flow.accept_guide()
-        rig.place_card()
-        wait(terminal, lambda: flow.step == Step.MATERIALS, "card")
+        flow = identify(terminal, rig)
         material = materials_to_capture(flow.service)[0]
         rig.place_material(material)
         flow.capture(material.key)
