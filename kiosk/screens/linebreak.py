@@ -58,6 +58,10 @@ def break_lines(text: str, width: float, measure: Callable[[str], float]) -> str
         return text
     result: list[str] = []
     for paragraph in text.split("\n"):
+        # most labels fit on one line: one measurement instead of one per piece
+        if measure(paragraph.strip()) <= width:
+            result.append(paragraph.strip())
+            continue
         lines = _fill(_units(paragraph), width, measure)
         _no_widow(lines, width, measure)
         result.extend("".join(line).rstrip() for line in lines)
