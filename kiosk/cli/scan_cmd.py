@@ -140,7 +140,8 @@ class LiveScan:
         self.size_mm, self.out_dir, self.look = size_mm, out_dir, look
         self.auto = AutoCapture(hold_s)
         self.finder = PageFinder()
-        self.corners: np.ndarray | None = None
+        self.corners: np.ndarray | None = None  # of the page in the last preview frame, `width` wide
+        self.width = 0
         self.captured: list[Path] = []
 
     def step(self) -> tuple[np.ndarray, np.ndarray | None, float, str]:
@@ -149,6 +150,7 @@ class LiveScan:
         frame = self.camera.preview()
         found = self.finder.find(frame)
         self.corners = None if found is None else found.corners
+        self.width = frame.shape[1]
         look = None if self.corners is None else page_look(frame, self.corners)
         sharp = 0.0 if self.corners is None else preview_sharpness(frame, self.corners)
         progress = self.auto.update(self.corners, sharp, look, time.monotonic(), frame.shape[1])
@@ -158,13 +160,15 @@ class LiveScan:
 
     def capture(self) -> Path | None:
         still = self.camera.capture()
-        result = pages.capture(still.image, self.size_mm)
+        near = None if self.corners is None else (self.corners, self.width)
+        frame = still.decode()
+        result = pages.capture(frame, self.size_mm, near=near)
         if result is None:
             return None
         number = len(self.captured) + 1
         target = self.out_dir / f"page-{number:03d}.jpg"
         _write(target, _looked(result, self.look), result.dpi)
-        original = still.original_jpeg or pages.encode_jpeg(still.image, 0, quality=80)
+        original = still.jpeg or pages.encode_jpeg(frame, 0, quality=80)
         (self.out_dir / f"original-{number:03d}.jpg").write_bytes(original)
         self.captured.append(target)
         warnings = f" ({', '.join(result.warnings)})" if result.warnings else ""

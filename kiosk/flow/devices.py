@@ -142,6 +142,7 @@ class DeviceService:
         self.auto_capture = AutoCapture(c.hold_s)
         self.page_finder = PageFinder()
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # the page in the last preview: corners, look
+        self._seen_width = 0  # of the last preview frame
         self.health: dict[str, Health] = {}
         self.watching_cards = threading.Event()
         self.watching_camera = threading.Event()
@@ -271,6 +272,7 @@ class DeviceService:
         corners = None if found is None else found.corners
         look = None if corners is None else page_look(frame, corners)
         self._seen = None if corners is None else (corners, look)
+        self._seen_width = frame.shape[1]
         sharpness = 0.0 if corners is None else preview_sharpness(frame, corners)
         step = self.auto_capture.update(corners, sharpness, look, time.monotonic(), frame.shape[1])
         auto = self.config.camera.auto_capture
@@ -305,12 +307,14 @@ class DeviceService:
         """Capture a full-resolution page; publishes page.captured, page.not_found or device.error."""
 
         def job() -> None:
+            near = (self._seen[0], self._seen_width) if self._seen else None
             try:
                 still = self.camera.capture()
+                frame = still.decode()
+                result = pages.capture(frame, pages.paper_size_mm(size), near=near)
             except DeviceError as e:
                 self._fault("camera", e)
                 return
-            result = pages.capture(still.image, pages.paper_size_mm(size))
             if result is None:
                 self.bus.publish("page.not_found", material_key=material_key)
                 return
@@ -321,7 +325,7 @@ class DeviceService:
                 "page.captured",
                 material_key=material_key,
                 jpeg=pages.encode_jpeg(image, result.dpi),
-                original_jpeg=still.original_jpeg or pages.encode_jpeg(still.image, 0, quality=80),
+                original_jpeg=still.jpeg or pages.encode_jpeg(frame, 0, quality=80),
                 width=image.shape[1],
                 height=image.shape[0],
                 dpi=result.dpi,

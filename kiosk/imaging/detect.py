@@ -17,7 +17,7 @@ import numpy as np
 from kiosk.imaging import outline
 from kiosk.imaging.outline import Detection, order_corners
 
-__all__ = ["Detection", "detect", "find_page", "order_corners", "track"]
+__all__ = ["Detection", "detect", "find_page", "follow", "order_corners", "track"]
 
 WORK_WIDTH = 260  # regions are searched at about this width (a 1040-wide preview / 4, 13 MP / 16)
 FRAME_CHECK_WIDTH = 1100  # printed frames are told from paper edges at about a preview's width
@@ -66,6 +66,16 @@ def track(frame: np.ndarray, previous: np.ndarray) -> Detection | None:
     preview's fast path: one fit instead of a search)."""
     found = outline.fit(frame, previous, radius=max(3.0, 0.006 * frame.shape[1]))
     return found if found and found.score >= TRACK_SCORE else None
+
+
+def follow(frame: np.ndarray, previous: np.ndarray, width: int) -> Detection | None:
+    """The page near `previous` (its corners in a frame `width` pixels wide: the outline the live
+    preview last saw) in `frame`, a larger frame of the same view: followed at the preview's size, then
+    fitted at every finer level; None when it is no longer clearly there."""
+    levels = _pyramid(frame)
+    level = min(range(len(levels)), key=lambda i: abs(levels[i].shape[1] - width))
+    found = track(levels[level], previous * (levels[level].shape[1] / width))
+    return None if found is None else _refine(levels, level, found)
 
 
 def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
@@ -247,17 +257,18 @@ def _touching(a: np.ndarray, b: np.ndarray) -> bool:
     gap = 0.02 * max(np.ptp(a[:, 0]), np.ptp(a[:, 1])) + 2
     if (a.min(axis=0) - gap > b.max(axis=0)).any() or (b.min(axis=0) - gap > a.max(axis=0)).any():
         return False
-    return min(_to_polygon(a, b).min(), _to_polygon(b, a).min()) < gap
+    return _nearest_squared(a, b) < gap * gap or _nearest_squared(b, a) < gap * gap
 
 
-def _to_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Distance from each point to the nearest side of a closed polygon."""
-    start, end = polygon, np.roll(polygon, -1, axis=0)
-    side = end - start
-    t = np.clip(
-        np.sum((points[:, None] - start) * side, axis=2) / np.maximum(np.sum(side**2, axis=1), 1e-6), 0, 1
+def _nearest_squared(points: np.ndarray, polygon: np.ndarray) -> float:
+    """The squared distance from the nearest of the points to the sides of a closed polygon."""
+    side = np.roll(polygon, -1, axis=0) - polygon
+    to_point = points[:, None] - polygon  # (points, sides, 2)
+    along = np.clip(
+        np.einsum("psk,sk->ps", to_point, side) / np.maximum(np.einsum("sk,sk->s", side, side), 1e-6), 0, 1
     )
-    return np.linalg.norm(points[:, None] - (start + t[..., None] * side), axis=2).min(axis=1)
+    off = to_point - along[..., None] * side
+    return float(np.einsum("psk,psk->ps", off, off).min())
 
 
 @functools.cache

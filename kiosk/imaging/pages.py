@@ -16,7 +16,7 @@ from PIL import Image
 
 from kiosk.imaging import orientation
 from kiosk.imaging.codes import Code, read_codes
-from kiosk.imaging.detect import Detection, detect
+from kiosk.imaging.detect import Detection, detect, follow
 
 PAPER_SIZES_MM = {"a4": (210.0, 297.0), "a5": (148.0, 210.0), "id": (85.6, 54.0), "booklet": (125.0, 176.0)}
 TARGET_DPI = 300  # archive rule (DA/T 31): >= 200 dpi, 300 for small print
@@ -55,10 +55,12 @@ def capture(
     size_mm: tuple[float, float] | None = None,
     found: Detection | None = None,
     read: bool = False,
+    near: tuple[np.ndarray, int] | None = None,
 ) -> PageResult | None:
     """The whole pipeline on one frame: find (unless `found` is given), correct, check; None when
-    no document is found. With `read`, codes on the page (or anywhere in the frame) are decoded."""
-    found = found or detect(frame)
+    no document is found. With `read`, codes on the page (or anywhere in the frame) are decoded.
+    `near`: see `locate`."""
+    found = found or locate(frame, near)
     if found is None:
         return None
     result = correct(frame, found.corners, size_mm)
@@ -74,6 +76,12 @@ def capture(
         result.warnings.append("rotated")
     result.warnings.sort(key=WARNINGS.index)
     return result
+
+
+def locate(frame: np.ndarray, near: tuple[np.ndarray, int] | None = None) -> Detection | None:
+    """The page in a frame: followed from where the live preview last saw it (`near`: its corners in
+    a frame `width` pixels wide) while it still lies there, a few milliseconds; else searched for."""
+    return (follow(frame, *near) if near else None) or detect(frame)
 
 
 def correct(frame: np.ndarray, corners: np.ndarray, size_mm: tuple[float, float] | None = None) -> PageResult:
@@ -111,8 +119,8 @@ def sharpness(image: np.ndarray, dpi: int = 0) -> float:
     width), 99th percentiles, on a copy at SHARPNESS_DPI (or 1000 px wide when the dpi is unknown)."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, SHARPNESS_DPI / dpi if dpi else 1000 / max(grey.shape))
-    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA).astype(np.float32)
-    laplacian = np.abs(cv2.Laplacian(small, cv2.CV_32F))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    laplacian = np.abs(cv2.Laplacian(small, cv2.CV_16S))  # integer kernels on 8-bit grey: exact in 16 bits
     gradient = cv2.magnitude(cv2.Sobel(small, cv2.CV_32F, 1, 0), cv2.Sobel(small, cv2.CV_32F, 0, 1))
     peak = _top_percent(gradient)
     return 0.0 if peak < 8 else _top_percent(laplacian) / peak

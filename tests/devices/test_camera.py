@@ -40,8 +40,8 @@ def test_the_preview_is_decoded_at_a_quarter_and_the_still_keeps_the_cameras_own
     camera = DocumentCamera(str(tmp_path))
     assert camera.preview().shape == (780, 1040, 3)
     still = camera.capture()
-    assert still.image.shape == (3120, 4160, 3)
-    assert still.original_jpeg == placed.read_bytes()
+    assert still.decode().shape == (3120, 4160, 3)
+    assert still.jpeg == placed.read_bytes()
 
 
 def test_empty_mat_has_no_page(tmp_path):

@@ -8,7 +8,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from kiosk.imaging import pages
+from kiosk.devices.camera import Frame
+from kiosk.imaging import detect, pages
 from kiosk.imaging.codes import read_codes
 from kiosk.imaging.pdf import material_pdf
 from kiosk.sim import camera as sim
@@ -32,6 +33,24 @@ def test_a_page_lying_any_way_round_comes_out_upright(angle):
     assert result.image.shape[0] > result.image.shape[1]  # portrait, as the letter is
     title = cv2.cvtColor(result.image[: result.image.shape[0] // 8], cv2.COLOR_BGR2GRAY)
     assert (title < 100).mean() > 0.002  # the title is at the top
+
+
+def as_camera_jpeg(frame: np.ndarray) -> Frame:
+    return Frame(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes())
+
+
+def test_a_still_follows_the_page_from_the_preview_and_searches_when_it_has_moved():
+    image, _, size_mm = frame_with("form", 5)
+    still = as_camera_jpeg(image)
+    preview = still.decode(4)
+    seen = detect.detect(preview).corners
+    followed = pages.capture(still.decode(), size_mm, near=(seen, preview.shape[1]))
+    whole = pages.capture(still.decode(), size_mm)
+    assert "cut_off" not in whole.warnings
+    assert np.abs(followed.corners - whole.corners).max() < 3  # pixels of 4160: within a line of print
+    moved = (seen + np.float32([150, 80]), preview.shape[1])  # the page was pushed after the last preview
+    searched = pages.capture(still.decode(), size_mm, near=moved)
+    assert np.abs(searched.corners - whole.corners).max() < 3
 
 
 def test_a_sharp_page_has_no_warnings_and_a_blurred_one_is_called_blurred():
