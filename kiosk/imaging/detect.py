@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from kiosk.imaging import outline
-from kiosk.imaging.outline import Detection, order_corners
+from kiosk.imaging.outline import Detection, order_corners, order_many
 
 __all__ = ["Detection", "detect", "find_page", "follow", "order_corners", "track"]
 
@@ -129,14 +129,13 @@ def _candidates(levels: list[np.ndarray]) -> np.ndarray:
         if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
             regions.append(hull)
             quads.append(quad)
-    for i, j in itertools.combinations(range(len(regions)), 2):
-        if i < PAIR_WITH and _touching(regions[i], regions[j]):
-            quad = _quad(np.vstack([regions[i], regions[j]]))
-            if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
-                quads.append(quad)
+    for i, j in _touching_pairs(regions):
+        quad = _quad(np.vstack([regions[i], regions[j]]))
+        if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
+            quads.append(quad)
     if not quads:
         return np.zeros((0, 4, 2), np.float32)
-    ordered = np.array([order_corners(q) for q in quads])
+    ordered = order_many(np.array(quads))
     return ordered[outline.plausible(ordered, w, h)]
 
 
@@ -252,23 +251,28 @@ def _borders(hull: np.ndarray, w: int, h: int) -> int:
     return int(x0 < m) + int(y0 < m) + int(x1 > w - 1 - m) + int(y1 > h - 1 - m)
 
 
-def _touching(a: np.ndarray, b: np.ndarray) -> bool:
-    """Two regions (hulls) closer than a small gap: a page and the region beside it."""
-    gap = 0.02 * max(np.ptp(a[:, 0]), np.ptp(a[:, 1])) + 2
-    if (a.min(axis=0) - gap > b.max(axis=0)).any() or (b.min(axis=0) - gap > a.max(axis=0)).any():
-        return False
-    return _nearest_squared(a, b) < gap * gap or _nearest_squared(b, a) < gap * gap
+def _touching_pairs(regions: list[np.ndarray]) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j and i among the PAIR_WITH largest, of regions (hulls) closer than a small
+    gap (of the larger one's size): a page and the region beside it."""
+    if len(regions) < 2:
+        return []
+    size = max(len(r) for r in regions)  # padded with their last point: no nearer point, no new side
+    padded = np.array([np.vstack([r, np.repeat(r[-1:], size - len(r), axis=0)]) for r in regions])
+    gap = 0.02 * np.ptp(padded, axis=1).max(axis=1) + 2
+    near = _nearest_squared(padded)
+    i, j = np.triu_indices(len(regions), 1)
+    keep = (i < PAIR_WITH) & (np.minimum(near[i, j], near[j, i]) < gap[i] ** 2)
+    return list(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
 
 
-def _nearest_squared(points: np.ndarray, polygon: np.ndarray) -> float:
-    """The squared distance from the nearest of the points to the sides of a closed polygon."""
-    side = np.roll(polygon, -1, axis=0) - polygon
-    to_point = points[:, None] - polygon  # (points, sides, 2)
-    along = np.clip(
-        np.einsum("psk,sk->ps", to_point, side) / np.maximum(np.einsum("sk,sk->s", side, side), 1e-6), 0, 1
-    )
+def _nearest_squared(polygons: np.ndarray) -> np.ndarray:
+    """(n, n): the squared distance from the nearest point of closed polygon a (n, m, 2) to a side of b."""
+    side = np.roll(polygons, -1, axis=1) - polygons
+    to_point = polygons[:, :, None, None, :] - polygons[None, None]  # (a, point, b, side, 2)
+    length = np.maximum(np.einsum("bsk,bsk->bs", side, side), 1e-6)
+    along = np.clip(np.einsum("apbsk,bsk->apbs", to_point, side) / length, 0, 1)
     off = to_point - along[..., None] * side
-    return float(np.einsum("psk,psk->ps", off, off).min())
+    return np.einsum("apbsk,apbsk->apbs", off, off).min(axis=(1, 3))
 
 
 @functools.cache

@@ -46,10 +46,17 @@ class Detection:
 
 def order_corners(points: np.ndarray) -> np.ndarray:
     """Four points clockwise (in image coordinates) starting from the top-left one."""
-    pts = points.reshape(4, 2).astype(np.float32)
-    centre = pts.mean(axis=0)
-    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
-    return _from_top_left(pts[np.argsort(angles)])[0]  # clockwise on screen: y grows downwards
+    return order_many(points.reshape(1, 4, 2))[0]
+
+
+def order_many(quads: np.ndarray) -> np.ndarray:
+    """`order_corners` of every quadrilateral in (n, 4, 2) at once."""
+    pts = quads.reshape(-1, 4, 2).astype(np.float32)
+    centre = pts.mean(axis=1, keepdims=True)
+    angles = np.arctan2(pts[..., 1] - centre[..., 1], pts[..., 0] - centre[..., 0])
+    pts = np.take_along_axis(pts, np.argsort(angles, axis=1)[..., None], axis=1)  # clockwise: y grows down
+    start = np.argmin(pts.sum(axis=2), axis=1)
+    return np.take_along_axis(pts, ((start[:, None] + np.arange(4)) % 4)[..., None], axis=1)
 
 
 def _from_top_left(quad: np.ndarray) -> tuple[np.ndarray, int]:
@@ -85,7 +92,7 @@ def fit_many(
     result: the share of each side's samples whose edge lies on the fitted line (a finger or a fold
     spoils a few). None for an outline that is no document."""
     h, w = image.shape[:2]
-    quads = np.array([order_corners(q) for q in quads], np.float32).reshape(-1, 4, 2)
+    quads = order_many(quads)
     results: list[Detection | None] = [None] * len(quads)
     index = np.flatnonzero(plausible(quads, w, h))
     if not len(index):
@@ -147,16 +154,17 @@ def _sample_across(
         + (along[None, None, :, None] * lengths[..., None, None]) * tangents[:, :, None, :]
     )
     parallel = np.array([-1, 0, 1], np.float32)
-    grid = (
-        points[:, :, :, None, None, :]
-        + across[None, None, None, :, None, None] * normals[:, :, None, None, None, :]
-        + parallel[None, None, None, None, :, None] * tangents[:, :, None, None, None, :]
+    grid = (  # the three parallel lines outermost, so that their mean adds three contiguous blocks
+        points[None, :, :, :, None, :]
+        + across[None, None, None, None, :, None] * normals[None, :, :, None, None, :]
+        + parallel[:, None, None, None, None, None] * tangents[None, :, :, None, None, :]
     )
-    rows = grid.shape[0] * 4 * len(along)
-    grid = grid.reshape(rows, -1, 2)
+    rows = len(quads) * 4 * len(along)
+    grid = grid.reshape(3 * rows, len(across), 2)
     sampled = cv2.remap(image, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     channels = 1 if sampled.ndim == 2 else sampled.shape[2]
-    logs = cv2.LUT(sampled, LOG_TABLE).reshape(rows, len(across), 3, channels).mean(axis=2)
+    logs = cv2.LUT(sampled, LOG_TABLE).reshape(3, rows, len(across), channels)
+    logs = (logs[0] + logs[1] + logs[2]) / 3
     return logs.reshape(len(quads), 4, len(along), len(across), channels), points
 
 
