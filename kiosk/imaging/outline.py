@@ -112,22 +112,23 @@ def fit_many(
     direction = np.where(keep[..., None], tangents, direction)
     support = np.where(weak, 0.0, support)
     corners = _intersect(origin[:, PREVIOUS], direction[:, PREVIOUS], origin, direction)
-    for k, i in enumerate(index):
-        seen_support = support[k][~border[k]]
+    valid = (
+        ((~border).sum(axis=1) >= MIN_SIDES)
+        & np.isfinite(corners).all(axis=(1, 2))
+        & (np.abs(corners - quads).max(axis=(1, 2)) <= 4 * radius + 2)
+    )
+    mean_support = np.where(border, BORDER_SUPPORT, support).mean(axis=1)
+    weakest_seen = np.where(border, np.inf, support).min(axis=1)
+    visible = ~border & ~weak
+    for k in np.flatnonzero(valid):
         c = corners[k]
-        if (
-            len(seen_support) < MIN_SIDES
-            or not np.isfinite(c).all()
-            or not cv2.isContourConvex(c.reshape(-1, 1, 2))
-            or np.abs(c - quads[k]).max() > 4 * radius + 2
-        ):
+        if not cv2.isContourConvex(c.reshape(-1, 1, 2)):
             continue
         area = cv2.contourArea(c) / (h * w)
-        sides = np.where(border[k], BORDER_SUPPORT, support[k])
-        score = float(np.mean(sides)) * float(np.min(seen_support)) ** 0.5 + AREA_WEIGHT * np.sqrt(area)
+        score = float(mean_support[k]) * float(weakest_seen[k]) ** 0.5 + AREA_WEIGHT * np.sqrt(area)
         ordered, start = _from_top_left(c)
-        seen = tuple(bool(v) for v in np.roll(~border[k] & ~weak[k], -start))
-        results[i] = Detection(ordered, score, bool(border[k].any()), seen)
+        seen = tuple(visible[k, (start + np.arange(4)) % 4].tolist())
+        results[index[k]] = Detection(ordered, score, bool(border[k].any()), seen)
     return results
 
 
