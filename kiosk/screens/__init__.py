@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk import memory
 from kiosk.config import ScreenConfig
 from kiosk.errors import KioskError
 
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
 
 
 def prepare(screen: ScreenConfig) -> None:
-    """Kivy's environment and window settings; they only take effect before Kivy is imported."""
+    """The app process's settings: malloc's (before the device workers start), Kivy's environment
+    and window settings (they only take effect before Kivy is imported)."""
+    memory.tune_malloc()
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONFIG", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
