@@ -15,10 +15,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 PAGES = 10
+SERVICE = "senior-age-allowance"
 TOUCHES = ("start", "service:senior-age-allowance", "back", "back")
 
 
@@ -96,25 +98,18 @@ def touch_to_drawn(app) -> dict[str, list[float]]:
 def transaction_with_pages(app, terminal) -> None:
     from kiosk.demo import form_answers, materials_to_capture
     from kiosk.flow.controller import Step
-    from kiosk.sim.camera import VirtualMat
-    from kiosk.sim.people import resident
 
     flow = app.flow
-    mat = VirtualMat(Path(terminal.config.devices.camera.source))
     flow.start()
-    flow.choose_service("senior-age-allowance")
+    flow.choose_service(SERVICE)
     flow.accept_guide()
-    Path(os.environ["BENCH_CARD"]).write_text("place")
+    ask_hands("card")
     pump_until(lambda: flow.step == Step.MATERIALS)
     materials = materials_to_capture(flow.service)
     flow.set_auto_capture(False)
-    from kiosk.imaging.pages import paper_size_mm
-
     for page in range(PAGES):
         material = materials[page % len(materials)]
-        mat.place_document(
-            material.name, [f"第{page + 1}页", resident().address], paper_size_mm(material.size)
-        )
+        ask_hands(f"page {page + 1} {material.key}")
         flow.capture(material.key)
         pump_until(lambda page=page: len(flow.application.pages) > page and not flow.capturing)
     flow.finish_materials()
@@ -123,6 +118,17 @@ def transaction_with_pages(app, terminal) -> None:
     flow.finish_signature()
     flow.confirm()
     pump_until(lambda: flow.step == Step.RECEIPT and flow.print_state in ("done", "failed"))
+
+
+def ask_hands(request: str) -> None:
+    """Ask the parent to lay the card on the reader or a page on the mat, and wait until it has.
+    The resident's hands stay out of the app's process: drawing a 13 MP frame of the virtual mat
+    here would count the simulator's memory as the app's."""
+    hands = Path(os.environ["BENCH_HANDS"])
+    done = hands.with_suffix(".done")
+    done.unlink(missing_ok=True)
+    hands.write_text(request, encoding="utf-8")
+    pump_until(done.exists)
 
 
 def run_child(figure: str, rig, env: dict) -> dict:
@@ -146,13 +152,15 @@ def main() -> None:
     from kiosk.xdisplay import VirtualDisplay
 
     with tempfile.TemporaryDirectory() as tmp, VirtualDisplay(1920, 1080), DemoRig(Path(tmp)) as rig:
-        card = Path(tmp) / "place-card"
-        env = {**os.environ, "BENCH_CARD": str(card), "KIOSK_CONFIG": ""}
+        hands = Path(tmp) / "hands"
+        env = {**os.environ, "BENCH_HANDS": str(hands), "KIOSK_CONFIG": ""}
         starts = [run_child("start", rig, env)["start_s"] for _ in range(3)]
         touch = run_child("touch", rig, env)["touch_ms"]
-        placer = watch_for_card(card, rig)
+        stop = threading.Event()
+        helper = lend_hands(hands, rig, stop)
         memory = run_child("memory", rig, env)["peak_mb"]
-        placer.join(timeout=1)
+        stop.set()
+        helper.join(timeout=1)
     print(f"cold start to attract screen drawn: {statistics.median(starts):.2f} s (median of 3; goal < 3 s)")
     print(f"peak memory, transaction with {PAGES} scanned pages: {memory:.0f} MB (goal < 300 MB)")
     drawn, built, swap = touch["drawn"], touch["built"], touch["swap"]
@@ -165,17 +173,31 @@ def main() -> None:
     )
 
 
-def watch_for_card(flag: Path, rig):
-    """The child asks for the resident's card by writing a flag file; this lays the card down."""
-    import threading
+def lend_hands(request_file: Path, rig, stop) -> threading.Thread:
+    """The resident's hands for the child's `ask_hands`: "card" lays the card on the reader,
+    "page N KEY" lays material KEY's page N on the mat."""
 
-    def watch() -> None:
-        end = time.monotonic() + 300
-        while not flag.exists() and time.monotonic() < end:
-            time.sleep(0.05)
-        rig.place_card()
+    def serve() -> None:
+        from kiosk import catalog
+        from kiosk.imaging.pages import paper_size_mm
+        from kiosk.sim.people import resident
 
-    thread = threading.Thread(target=watch, daemon=True)
+        materials = {m.key: m for m in catalog.load().get(SERVICE).materials}
+        while not stop.is_set():
+            if not request_file.exists():
+                time.sleep(0.02)
+                continue
+            words = request_file.read_text(encoding="utf-8").split()
+            request_file.unlink()
+            if words[0] == "card":
+                rig.place_card()
+            else:
+                material = materials[words[2]]
+                lines = [f"第{words[1]}页", resident().address]
+                rig.mat.place_document(material.name, lines, paper_size_mm(material.size))
+            request_file.with_suffix(".done").touch()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     return thread
 
