@@ -66,7 +66,8 @@ class Text(ChineseWrap, Label):
         )
         self._watch_text()
         self.bind(width=self._wrap, texture_size=self._grow)
-        self._wrap()
+        if self.size_hint_x is None:  # else its layout gives it a width, and it wraps then
+            self._wrap()
 
     def _wrap(self, *_: object) -> None:
         self._wrap_to(self.width)
