@@ -109,6 +109,7 @@ class KioskApp(App):
         self.manager.current = self.flow.step.value
         self.screen(self.flow.step).enter()
         self.screen(self.flow.step).refresh()
+        self._build_ahead_when_drawn()
 
     def screen(self, step: Step) -> FlowScreen:
         return self.manager.get_screen(step.value)
@@ -121,10 +122,30 @@ class KioskApp(App):
         screen = self.screen(self.flow.step)
         if self.manager.current != screen.name:
             screen.enter()
-            screen.refresh()
+            screen.show()
             self.manager.current = screen.name
+            self._build_ahead_when_drawn()
         else:
             screen.update()
+
+    def _build_ahead_when_drawn(self) -> None:
+        """Once the screen now shown has been drawn, build the screens that usually come next
+        (while the resident reads), so that the touch that leads there only has to draw them."""
+        shown_at, shown_step = Clock.frames_displayed, self.flow.step
+
+        def build(_dt: float) -> None:
+            if self.flow.step != shown_step:  # the flow has moved on: that screen asks for its own
+                return
+            if Clock.frames_displayed == shown_at:
+                Clock.schedule_once(build, 0)
+                return
+            for step in self.screen(shown_step).ahead:
+                screen = self.screen(step)
+                screen.size = self.manager.size  # laid out off the window at its real size
+                screen.enter()
+                screen.show()
+
+        Clock.schedule_once(build, 0)
 
     def _touched(self, *_: object) -> None:
         self.flow.touched()

@@ -36,6 +36,7 @@ class AttractScreen(FlowScreen):
     title_key = "ui.app_title"
     show_steps = False
     show_footer = False
+    ahead = (Step.CATALOG,)
 
     def __init__(self, ui) -> None:
         super().__init__(ui)
@@ -60,6 +61,9 @@ class AttractScreen(FlowScreen):
                 ),
             )
         )
+
+    def shown_state(self) -> tuple:
+        return (self.flow.elderly,)  # the clock's text is set by its own timer
 
     def on_size(self, *_: object) -> None:
         corner = self.actions.get("secret")

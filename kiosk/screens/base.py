@@ -1,7 +1,9 @@
 """The frame every screen shares: title bar (with help and sound buttons), step bar, notice, body,
 and a footer with "back" and "start over"; over it the help card and the idle countdown.
 
-Screens rebuild from the flow's state on every change and keep no business state of their own.
+Screens rebuild from the flow's state and keep no business state of their own. A screen that says
+what it shows (`shown_state`) is kept while that is unchanged: going back to it, or arriving at one
+built ahead of time (`ahead`), only draws it.
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ class FlowScreen(Screen):
     show_steps: ClassVar[bool] = True
     show_footer: ClassVar[bool] = True
     show_back: ClassVar[bool] = True
+    ahead: ClassVar[tuple[Step, ...]] = ()  # screens usually next: built while this one waits
     built_at_frame = 0  # the frame count when refresh() last rebuilt the widgets
+    built_state: tuple | None = None  # `state()` when the widgets were built
 
     def __init__(self, ui: Ui) -> None:
         super().__init__(name=self.step.value)
@@ -77,9 +81,33 @@ class FlowScreen(Screen):
         """The flow arrives at this screen: reset what the screen shows of its own (a typed PIN, the
         focused field). Called before the first `refresh` of each visit."""
 
+    def shown_state(self) -> tuple | None:
+        """Everything of the flow's state (and the screen's own) that the body shows, or None (the
+        default) when that is not known: then the screen is rebuilt whenever it is shown."""
+        return None
+
+    def state(self) -> tuple | None:
+        """What the whole screen shows: the shared frame and `shown_state`."""
+        shown = self.shown_state()
+        if shown is None:
+            return None
+        flow = self.flow
+        notice = flow.notice.message(self.ui.language) if flow.notice else ""
+        service = flow.service.code if flow.service else ""
+        return (*self.overlay_state(), self.ui.elderly, notice, service, tuple(flow.path()), shown)
+
+    def show(self) -> None:
+        """Bring the widgets up to date with the flow: rebuilt unless they already show its state."""
+        state = self.state()
+        if state is None or state != self.built_state:
+            self.refresh()
+
     def update(self) -> None:
         """The flow changed: show its new state (screens may do less than a full rebuild). Never
         under a finger: a button rebuilt between press and release would lose the press."""
+        state = self.state()
+        if state is not None and state == self.built_state:
+            return
         if self._fingers:
             self._stale = True
             return
@@ -107,6 +135,7 @@ class FlowScreen(Screen):
     def refresh(self) -> None:
         self._stale = False
         self.built_at_frame = Clock.frames_displayed
+        self.built_state = self.state()
         self.clear_widgets()
         self.actions = {}
         root = Panel(background=theme.PAPER)

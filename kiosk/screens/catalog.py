@@ -29,6 +29,9 @@ class CatalogScreen(FlowScreen):
     def enter(self) -> None:
         self.category, self.query, self.searching = "", "", False
 
+    def shown_state(self) -> tuple:
+        return (self.category, self.query, self.searching)
+
     def body(self) -> Widget:
         t = self.t
         box = BoxLayout(orientation="vertical", spacing=t.gap * 0.6)
