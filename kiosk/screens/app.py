@@ -4,6 +4,7 @@ would leave the app are swallowed (kiosk hardening)."""
 
 from __future__ import annotations
 
+import gc
 import signal
 from collections.abc import Callable
 
@@ -81,6 +82,10 @@ class KioskApp(App):
             on_touch_down=self._touched, on_request_close=self._refuse_close, on_keyboard=self._swallow_keys
         )
         self._build_screens()
+        # Everything made so far lives as long as the app: a full garbage collection would walk
+        # all of it again (about 200 ms once enough widgets have come and gone, stalling a touch)
+        gc.collect()
+        gc.freeze()
         self.flow.listeners.append(self._flow_changed)
         self._clocks = [
             Clock.schedule_interval(lambda _dt: self.terminal.bus.drain(), BUS_INTERVAL_S),
