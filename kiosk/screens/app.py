@@ -126,12 +126,17 @@ class KioskApp(App):
             return
         screen = self.screen(self.flow.step)
         if self.manager.current != screen.name:
+            if screen.step == Step.ATTRACT:  # the next resident starts from freshly built screens
+                for other in self.manager.screens:
+                    if other is not screen:
+                        other.built_state = None
             screen.enter()
             screen.show()
             self.manager.current = screen.name
-            self._build_ahead_when_drawn()
         else:
             screen.update()
+        if screen.ahead:
+            self._build_ahead_when_drawn()
 
     def _build_ahead_when_drawn(self) -> None:
         """Once the screen now shown has been drawn, build the screens that usually come next
