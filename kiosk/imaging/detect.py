@@ -184,8 +184,12 @@ def _unlike_mat(lab: np.ndarray) -> np.ndarray:
     border = _border(lab)
     centre = np.median(border, axis=0)
     spread = np.maximum(np.median(np.abs(border.astype(np.float32) - centre), axis=0) * 1.5, (3.0, 2.0, 2.0))
-    far = (np.abs(lab.astype(np.int16) - centre.astype(np.int16)) > (5 * spread).astype(np.int16)).any(axis=2)
-    return cv2.morphologyEx(far.astype(np.uint8) * 255, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    far = np.zeros(lab.shape[:2], np.uint8)
+    for channel, mat, limit in zip(
+        cv2.split(lab), centre.astype(int).tolist(), (5 * spread).astype(int).tolist(), strict=True
+    ):
+        far |= cv2.threshold(cv2.absdiff(channel, mat), limit, 255, cv2.THRESH_BINARY)[1]
+    return cv2.morphologyEx(far, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
 
 
 def _paper_like(lab: np.ndarray) -> np.ndarray:
@@ -235,7 +239,7 @@ def _largest_core(region: np.ndarray, square: np.ndarray) -> np.ndarray | None:
     if count < 2:
         return None
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    part = cv2.dilate((cores == largest).astype(np.uint8), square) & region
+    part = cv2.dilate(cv2.compare(cores, largest, cv2.CMP_EQ), square) & region
     contours, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     return np.vstack(contours) if contours else None
 
