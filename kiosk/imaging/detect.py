@@ -263,16 +263,20 @@ def _touching_pairs(regions: list[np.ndarray]) -> list[tuple[int, int]]:
     size = max(len(r) for r in regions)  # padded with their last point: no nearer point, no new side
     padded = np.array([np.vstack([r, np.repeat(r[-1:], size - len(r), axis=0)]) for r in regions])
     gap = 0.02 * np.ptp(padded, axis=1).max(axis=1) + 2
-    near = _nearest_squared(padded)
+    first = padded[:PAIR_WITH]
+    near = np.minimum(_nearest_squared(first, padded), _nearest_squared(padded, first).T)  # (first, all)
     i, j = np.triu_indices(len(regions), 1)
-    keep = (i < PAIR_WITH) & (np.minimum(near[i, j], near[j, i]) < gap[i] ** 2)
-    return list(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
+    keep = i < len(first)
+    i, j = i[keep], j[keep]
+    touching = near[i, j] < gap[i] ** 2
+    return list(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
 
 
-def _nearest_squared(polygons: np.ndarray) -> np.ndarray:
-    """(n, n): the squared distance from the nearest point of closed polygon a (n, m, 2) to a side of b."""
+def _nearest_squared(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """(a, b): the squared distance from the nearest of points[a] (a, p, 2) to a side of the closed
+    polygon polygons[b] (b, s, 2)."""
     side = np.roll(polygons, -1, axis=1) - polygons
-    to_point = polygons[:, :, None, None, :] - polygons[None, None]  # (a, point, b, side, 2)
+    to_point = points[:, :, None, None, :] - polygons[None, None]  # (a, point, b, side, 2)
     length = np.maximum(np.einsum("bsk,bsk->bs", side, side), 1e-6)
     along = np.clip(np.einsum("apbsk,bsk->apbs", to_point, side) / length, 0, 1)
     off = to_point - along[..., None] * side
