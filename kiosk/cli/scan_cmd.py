@@ -140,8 +140,7 @@ class LiveScan:
         self.size_mm, self.out_dir, self.look = size_mm, out_dir, look
         self.auto = AutoCapture(hold_s)
         self.finder = PageFinder()
-        self.corners: np.ndarray | None = None  # of the page in the last preview frame, `width` wide
-        self.width = 0
+        self.corners: np.ndarray | None = None
         self.captured: list[Path] = []
 
     def step(self) -> tuple[np.ndarray, np.ndarray | None, float, str]:
@@ -150,7 +149,6 @@ class LiveScan:
         frame = self.camera.preview()
         found = self.finder.find(frame)
         self.corners = None if found is None else found.corners
-        self.width = frame.shape[1]
         look = None if self.corners is None else page_look(frame, self.corners)
         sharp = 0.0 if self.corners is None else preview_sharpness(frame, self.corners)
         progress = self.auto.update(self.corners, sharp, look, time.monotonic(), frame.shape[1])
@@ -160,9 +158,8 @@ class LiveScan:
 
     def capture(self) -> Path | None:
         still = self.camera.capture()
-        near = None if self.corners is None else (self.corners, self.width)
         frame = still.decode()
-        result = pages.capture(frame, self.size_mm, near=near)
+        result = pages.capture(frame, self.size_mm, near=self.finder.near)
         if result is None:
             return None
         number = len(self.captured) + 1

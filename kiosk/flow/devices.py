@@ -142,7 +142,6 @@ class DeviceService:
         self.auto_capture = AutoCapture(c.hold_s)
         self.page_finder = PageFinder()
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # the page in the last preview: corners, look
-        self._seen_width = 0  # of the last preview frame
         self.health: dict[str, Health] = {}
         self.watching_cards = threading.Event()
         self.watching_camera = threading.Event()
@@ -272,7 +271,6 @@ class DeviceService:
         corners = None if found is None else found.corners
         look = None if corners is None else page_look(frame, corners)
         self._seen = None if corners is None else (corners, look)
-        self._seen_width = frame.shape[1]
         sharpness = 0.0 if corners is None else preview_sharpness(frame, corners)
         step = self.auto_capture.update(corners, sharpness, look, time.monotonic(), frame.shape[1])
         auto = self.config.camera.auto_capture
@@ -307,7 +305,7 @@ class DeviceService:
         """Capture a full-resolution page; publishes page.captured, page.not_found or device.error."""
 
         def job() -> None:
-            near = (self._seen[0], self._seen_width) if self._seen else None
+            near = self.page_finder.near if self._seen else None
             try:
                 still = self.camera.capture()
                 frame = still.decode()

@@ -25,13 +25,14 @@ class PageFinder:
 
     def reset(self) -> None:
         self.last: Detection | None = None
+        self.width = 0  # of the last frame
         self.searched = False  # whether the last `find` searched the whole frame
         self._empty_view: np.ndarray | None = None  # thumbnail of the last view searched in vain
         self._skipped = 0  # frames since then
 
     def find(self, frame: np.ndarray) -> Detection | None:
         """The page in this frame, or None."""
-        self.searched = False
+        self.searched, self.width = False, frame.shape[1]
         if self.last is not None:
             self.last = detect.track(frame, self.last.corners)
             if self.last is not None:
@@ -43,6 +44,12 @@ class PageFinder:
         self.last, self.searched = detect.detect(frame), True
         self._empty_view, self._skipped = (thumb if self.last is None else None), 0
         return self.last
+
+    @property
+    def near(self) -> tuple[np.ndarray, int] | None:
+        """Where the page was last seen, for a still of the same view (`pages.locate`): its corners
+        and the width of that frame."""
+        return None if self.last is None else (self.last.corners, self.width)
 
     def _unchanged(self, thumb: np.ndarray) -> bool:
         return (
