@@ -98,15 +98,17 @@ class FlowScreen(Screen):
 
     def show(self) -> None:
         """Bring the widgets up to date with the flow: rebuilt unless they already show its state."""
-        state = self.state()
-        if state is None or state != self.built_state:
+        if not self._up_to_date():
             self.refresh()
+
+    def _up_to_date(self) -> bool:
+        state = self.state()
+        return state is not None and state == self.built_state
 
     def update(self) -> None:
         """The flow changed: show its new state (screens may do less than a full rebuild). Never
         under a finger: a button rebuilt between press and release would lose the press."""
-        state = self.state()
-        if state is not None and state == self.built_state:
+        if self._up_to_date():
             return
         if self._fingers:
             self._stale = True
