@@ -86,13 +86,18 @@ class VerifyKey(_PublicKey):
         return True
 
 
+def _public_of(key: Ed25519PrivateKey | X25519PrivateKey | SM2PrivateKey):
+    """The public half: gmssl-pyx's SM2 keys carry it as `.public`, cryptography's give `.public_key()`."""
+    return key.public if isinstance(key, SM2PrivateKey) else key.public_key()
+
+
 @dataclass(frozen=True)
 class SigningKey:
     key: Ed25519PrivateKey | SM2PrivateKey
 
     @property
     def public(self) -> VerifyKey:
-        return VerifyKey(self.key.public if isinstance(self.key, SM2PrivateKey) else self.key.public_key())
+        return VerifyKey(_public_of(self.key))
 
     def sign(self, message: bytes) -> bytes:
         return self.key.sign(message)
@@ -109,7 +114,7 @@ class UnwrapKey:
 
     @property
     def public(self) -> RecipientKey:
-        return RecipientKey(self.key.public if isinstance(self.key, SM2PrivateKey) else self.key.public_key())
+        return RecipientKey(_public_of(self.key))
 
 
 # --- the suites -------------------------------------------------------------------------------
