@@ -3,8 +3,9 @@
 The camera streams MJPG at full resolution; the preview decodes each JPEG at a quarter of its size
 (libjpeg's DCT scaling, about a third of the cost) and a still decodes it fully, keeping the camera's
 own JPEG as the original. JPEGs are decoded by simplejpeg (libjpeg-turbo's SIMD paths: a 13 MP frame
-in about half of OpenCV's time), falling back to OpenCV, which also shows a frame cut short. The same code reads a V4L2 device, a video file or a folder of images (the
-virtual camera of the demo and tests: the newest image is what lies on the mat). No page logic here.
+in about half of OpenCV's time), falling back to OpenCV, which also shows a frame cut short. The same
+code reads a V4L2 device, a video file or a folder of images (the virtual camera of the demo and
+tests: the newest image is what lies on the mat). No page logic here.
 """
 
 from __future__ import annotations
