@@ -206,15 +206,16 @@ def _hulls(mask: np.ndarray) -> list[np.ndarray]:
     necks of a finger's width and more (the fingers of a hand reaching onto a page are a neck between
     page and hand). A region touching three borders of the view is the mat."""
     h, w = mask.shape
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    labels, areas = _components(mask)
     hulls = []
     squares = [np.ones((round(width * w),) * 2, np.uint8) for width in NECKS]
-    for i in np.argsort(-stats[:, cv2.CC_STAT_AREA])[: MAX_REGIONS + 1]:
-        x, y, bw, bh, area = stats[i]
+    for i in np.argsort(-areas)[: MAX_REGIONS + 1]:
+        area = areas[i]
         if area < outline.MIN_AREA * h * w:
             break
         if i == 0:  # the zero pixels
             continue
+        x, y, bw, bh = cv2.boundingRect(cv2.compare(labels, int(i), cv2.CMP_EQ))
         component = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
         contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         hull = _hull(np.vstack(contours), (x, y))
@@ -235,13 +236,20 @@ def _hulls(mask: np.ndarray) -> list[np.ndarray]:
 def _largest_core(region: np.ndarray, square: np.ndarray) -> np.ndarray | None:
     """The outline points of the largest part of a region that a square can sweep without passing
     through a neck narrower than itself (a page without the hand whose fingers lie on it)."""
-    count, cores, stats, _ = cv2.connectedComponentsWithStats(cv2.erode(region, square), connectivity=4)
-    if count < 2:
+    cores, areas = _components(cv2.erode(region, square))
+    if len(areas) < 2:
         return None
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    largest = 1 + int(np.argmax(areas[1:]))
     part = cv2.dilate(cv2.compare(cores, largest, cv2.CMP_EQ), square) & region
     contours, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     return np.vstack(contours) if contours else None
+
+
+def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """4-connected labels of a mask (0: its zero pixels) and each label's area (OpenCV's labelling
+    with statistics takes three times as long as labelling alone)."""
+    count, labels = cv2.connectedComponents(mask, connectivity=4)
+    return labels, np.bincount(labels.ravel(), minlength=count).astype(np.int32)
 
 
 def _hull(points: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
