@@ -265,30 +265,34 @@ def _borders(hull: np.ndarray, w: int, h: int) -> int:
 
 def _touching_pairs(regions: list[np.ndarray]) -> list[tuple[int, int]]:
     """Pairs (i, j), i < j and i among the PAIR_WITH largest, of regions (hulls) closer than a small
-    gap (of the larger one's size): a page and the region beside it."""
+    gap (of the larger one's size): a page and the region beside it. Distances are measured only
+    between regions whose bounding boxes are that close."""
     if len(regions) < 2:
         return []
     size = max(len(r) for r in regions)  # padded with their last point: no nearer point, no new side
     padded = np.array([np.vstack([r, np.repeat(r[-1:], size - len(r), axis=0)]) for r in regions])
-    gap = 0.02 * np.ptp(padded, axis=1).max(axis=1) + 2
-    first = padded[:PAIR_WITH]
-    near = np.minimum(_nearest_squared(first, padded), _nearest_squared(padded, first).T)  # (first, all)
+    low, high = padded.min(axis=1), padded.max(axis=1)
+    gap = 0.02 * (high - low).max(axis=1) + 2
     i, j = np.triu_indices(len(regions), 1)
-    keep = i < len(first)
+    keep = i < PAIR_WITH
     i, j = i[keep], j[keep]
-    touching = near[i, j] < gap[i] ** 2
+    apart = np.maximum(np.maximum(low[j] - high[i], low[i] - high[j]), 0)  # between the boxes, per axis
+    close = np.einsum("pk,pk->p", apart, apart) < gap[i] ** 2
+    i, j = i[close], j[close]
+    near = np.minimum(_nearest_squared(padded[i], padded[j]), _nearest_squared(padded[j], padded[i]))
+    touching = near < gap[i] ** 2
     return list(zip(i[touching].tolist(), j[touching].tolist(), strict=True))
 
 
 def _nearest_squared(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """(a, b): the squared distance from the nearest of points[a] (a, p, 2) to a side of the closed
-    polygon polygons[b] (b, s, 2)."""
+    """(n,): the squared distance from the nearest of points[k] (n, p, 2) to a side of the closed
+    polygon polygons[k] (n, s, 2)."""
     side = np.roll(polygons, -1, axis=1) - polygons
-    to_point = points[:, :, None, None, :] - polygons[None, None]  # (a, point, b, side, 2)
-    length = np.maximum(np.einsum("bsk,bsk->bs", side, side), 1e-6)
-    along = np.clip(np.einsum("apbsk,bsk->apbs", to_point, side) / length, 0, 1)
-    off = to_point - along[..., None] * side
-    return np.einsum("apbsk,apbsk->apbs", off, off).min(axis=(1, 3))
+    to_point = points[:, :, None, :] - polygons[:, None]  # (n, point, side, 2)
+    length = np.maximum(np.einsum("nsk,nsk->ns", side, side), 1e-6)
+    along = np.clip(np.einsum("npsk,nsk->nps", to_point, side) / length[:, None], 0, 1)
+    off = to_point - along[..., None] * side[:, None]
+    return np.einsum("npsk,npsk->nps", off, off).min(axis=(1, 2))
 
 
 @functools.cache
