@@ -186,9 +186,10 @@ def _profiles(
     along = np.linspace(0.08, 0.92, samples, dtype=np.float32)
     logs, points = _sample_across(image, quads, along, reach)
     cum = np.concatenate([np.zeros_like(logs[..., :1, :]), np.cumsum(logs, axis=3)], axis=3)
-    at = np.arange(window, window + len(offsets))
-    inside = (cum[..., at, :] - cum[..., at - window, :]) / window
-    outside = (cum[..., at + window + 1, :] - cum[..., at + 1, :]) / window
+    k = len(offsets)
+    inside, outside = (
+        (cum[..., s + window : s + window + k, :] - cum[..., s : s + k, :]) / window for s in (0, window + 1)
+    )
     return offsets, points, np.sqrt(np.sum((inside - outside) ** 2, axis=4))
 
 
@@ -207,9 +208,8 @@ def _along_best_line(strength: np.ndarray) -> np.ndarray:
     one edge (not a mix of the page's edge and a line printed beside it) is fitted."""
     samples, k = strength.shape[2:]
     lines = _line_offsets(samples, k)
-    capped = np.minimum(strength, STEP_CAP)
-    gathered = np.take_along_axis(capped[:, :, None], lines[None, None, :, :, None], axis=4)[..., 0]
-    total = gathered.sum(axis=3)  # (n, 4, lines)
+    capped = np.minimum(strength, STEP_CAP).reshape(*strength.shape[:2], samples * k)
+    total = capped[:, :, lines + np.arange(samples) * k].sum(axis=3)  # (n, 4, lines)
     # of lines nearly as strong, the outermost: a page's edge lies outside any line printed along it
     near_best = total >= OUTERMOST_SHARE * total.max(axis=2, keepdims=True)
     outward = np.where(near_best, lines.sum(axis=1), -1)
