@@ -297,7 +297,8 @@ def _nearest_squared(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def _combinations(n: int) -> np.ndarray:
-    return np.array(list(itertools.combinations(range(n), 4)), np.intp)
+    """(4, m): the corner indices of every choice of four of n points."""
+    return np.array(list(itertools.combinations(range(n), 4)), np.intp).T.copy()
 
 
 def _quad(hull_points: np.ndarray) -> np.ndarray | None:
@@ -309,7 +310,9 @@ def _quad(hull_points: np.ndarray) -> np.ndarray | None:
     approx = approx.reshape(-1, 2)
     if len(approx) < 4:
         return None
-    quads = approx[_combinations(len(approx))]  # (m, 4, 2), each in hull order
-    x, y = quads[..., 0], quads[..., 1]
-    areas = np.abs(np.sum(x * y[:, outline.NEXT] - x[:, outline.NEXT] * y, axis=1))
-    return quads[int(np.argmax(areas))].astype(np.float32)
+    a, b, c, d = _combinations(len(approx))  # each of the m quadrilaterals in hull order
+    x, y = approx[:, 0:1], approx[:, 1]
+    cross = x * y - (x * y).T  # [i, j]: twice the signed area of the triangle 0, i, j
+    areas = np.abs(cross[a, b] + cross[b, c] + cross[c, d] + cross[d, a])
+    best = int(np.argmax(areas))
+    return approx[[a[best], b[best], c[best], d[best]]].astype(np.float32)
