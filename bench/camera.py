@@ -22,6 +22,7 @@ from tests.imaging import textbook
 from tests.imaging.synthetic import CATEGORIES, SCORING_SEED, sample_set, score
 
 PREVIEW = (1040, 780)  # a 13 MP MJPG frame decoded at a quarter
+SEARCH_SEEDS = 3  # frames per category timed in a full search
 
 
 def _median_ms(job, runs: int = 7) -> float:
@@ -50,17 +51,28 @@ def accuracy(seeds: int) -> None:
 
 def timing() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    previews = [
-        cv2.resize(s.frame, PREVIEW, interpolation=cv2.INTER_AREA) for s in sample_set([SCORING_SEED], 1.0)
-    ]
-    per_frame = {
-        name: statistics.median(_median_ms(lambda f=f, fn=fn: fn(f), 3) for f in previews)
+    samples = sample_set(range(SCORING_SEED, SCORING_SEED + SEARCH_SEEDS), 1.0)
+    previews = [cv2.resize(s.frame, PREVIEW, interpolation=cv2.INTER_AREA) for s in samples]
+    print(f"preview, one full search of a {PREVIEW[0]}x{PREVIEW[1]} frame, ms (median of 5 runs per frame):")
+    print("| Category | ours, median | ours, slowest frame | textbook, median |")
+    print("|---|---|---|---|")
+    searches = {
+        name: [_median_ms(lambda f=f, fn=fn: fn(f), 5) for f in previews]
         for name, fn in (("textbook", textbook.find_page), ("ours", detect.detect))
     }
+    per_category = {
+        name: {c: [t for t, s in zip(times, samples, strict=True) if s.category == c] for c in CATEGORIES}
+        for name, times in searches.items()
+    }
+    for c in CATEGORIES:
+        ours, base = per_category["ours"][c], per_category["textbook"][c]
+        print(f"| {c} | {statistics.median(ours):.1f} | {max(ours):.1f} | {statistics.median(base):.1f} |")
+    medians = {name: [statistics.median(t) for t in table.values()] for name, table in per_category.items()}
     print(
-        f"preview, one full search of a {PREVIEW[0]}x{PREVIEW[1]} frame (median over categories): ours {per_frame['ours']:.1f} ms, textbook {per_frame['textbook']:.1f} ms"
+        f"| median over categories | {statistics.median(medians['ours']):.1f} | {max(searches['ours']):.1f} "
+        f"| {statistics.median(medians['textbook']):.1f} |"
     )
-    steps = _preview_session(previews)
+    steps = _preview_session(previews[::SEARCH_SEEDS])
     for kind in ("search", "track", "idle"):
         print(
             f"preview step, {kind}: median {statistics.median(steps[kind]):.1f} ms over {len(steps[kind])} frames"
