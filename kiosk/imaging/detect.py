@@ -312,7 +312,7 @@ def _quad(hull_points: np.ndarray) -> np.ndarray | None:
         return None
     a, b, c, d = _combinations(len(approx))  # each of the m quadrilaterals in hull order
     x, y = approx[:, 0:1], approx[:, 1]
-    cross = x * y - (x * y).T  # [i, j]: twice the signed area of the triangle 0, i, j
+    cross = x * y - (x * y).T  # [i, j]: twice the signed area of the triangle (origin, i, j)
     areas = np.abs(cross[a, b] + cross[b, c] + cross[c, d] + cross[d, a])
     best = int(np.argmax(areas))
     return approx[[a[best], b[best], c[best], d[best]]].astype(np.float32)
