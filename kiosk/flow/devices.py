@@ -308,8 +308,8 @@ class DeviceService:
             near = self.page_finder.near if self._seen else None
             try:
                 still = self.camera.capture()
-                frame = still.decode()
-                result = pages.capture(frame, pages.paper_size_mm(size), near=near)
+                # the decoded frame's only reference goes to `capture`, which drops it once the page is flat
+                result = pages.capture(still.decode(), pages.paper_size_mm(size), near=near)
             except DeviceError as e:
                 self._fault("camera", e)
                 return
@@ -323,7 +323,7 @@ class DeviceService:
                 "page.captured",
                 material_key=material_key,
                 jpeg=pages.encode_jpeg(image, result.dpi),
-                original_jpeg=still.jpeg or pages.encode_jpeg(frame, 0, quality=80),
+                original_jpeg=still.jpeg or pages.encode_jpeg(still.decode(), 0, quality=80),
                 width=image.shape[1],
                 height=image.shape[0],
                 dpi=result.dpi,
