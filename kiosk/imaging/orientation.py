@@ -6,7 +6,6 @@ Pure inference on numpy images; never downloads anything, never touches a device
 
 from __future__ import annotations
 
-import functools
 import threading
 from pathlib import Path
 
@@ -23,13 +22,14 @@ MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 
-_running = threading.Lock()  # one network, and a network runs one input at a time
+_running = threading.Lock()  # one network at a time: pages are judged one after another
 
 
-@functools.cache
 def _network() -> cv2.dnn.Net:
     """OpenCV's DNN module gives onnxruntime's probabilities (to 1e-6 on the test pages) in about
-    45 MB less memory, and cv2 is loaded anyway (docs/ui.md, "Memory")."""
+    45 MB less memory, and cv2 is loaded anyway. Loaded for each page and let go after it: about
+    50 ms a page, and some 16 MB (weights and inference buffers) not held between captures, when
+    the next frame is decoded (docs/ui.md, "Memory")."""
     return cv2.dnn.readNetFromONNX(str(MODEL))
 
 
@@ -44,22 +44,22 @@ def clockwise_turn(page: np.ndarray, dpi: int = 0) -> int:
     scale = min(scale, 1.0)
     small = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     best = np.zeros(len(TURNS), np.float32)
-    for crop in _inked_crops(small):  # the most confident crop decides; a sure one ends the search
-        probabilities = _classify(crop)
-        if probabilities.max() > best.max():
-            best = probabilities
-        if best.max() >= SURE:
-            break
+    with _running:
+        network = _network()
+        for crop in _inked_crops(small):  # the most confident crop decides; a sure one ends the search
+            probabilities = _classify(network, crop)
+            if probabilities.max() > best.max():
+                best = probabilities
+            if best.max() >= SURE:
+                break
     return TURNS[int(np.argmax(best))]
 
 
-def _classify(crop: np.ndarray) -> np.ndarray:
+def _classify(network: cv2.dnn.Net, crop: np.ndarray) -> np.ndarray:
     """The model's probability for each turn."""
     rgb = (cv2.cvtColor(crop, cv2.COLOR_BGR2RGB) / 255.0 - MEAN) / STD
-    with _running:
-        network = _network()
-        network.setInput(rgb.transpose(2, 0, 1)[None].astype(np.float32))
-        return network.forward()[0]
+    network.setInput(rgb.transpose(2, 0, 1)[None].astype(np.float32))
+    return network.forward()[0]
 
 
 def upright(page: np.ndarray, turn: int) -> np.ndarray:
