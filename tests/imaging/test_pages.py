@@ -1,6 +1,7 @@
 """A captured page: corrected, turned upright, checked, encoded; codes; the material PDF."""
 
 import io
+import weakref
 
 import cv2
 import numpy as np
@@ -59,6 +60,20 @@ def test_a_sharp_page_has_no_warnings_and_a_blurred_one_is_called_blurred():
     assert sharp is not None and sharp.warnings == [] and sharp.dpi >= 200
     blurred = pages.capture(cv2.GaussianBlur(frame, (0, 0), 7), size_mm)
     assert blurred is not None and "blur" in blurred.warnings
+
+
+def test_the_frame_is_let_go_before_the_page_is_checked(monkeypatch):
+    """A 13 MP frame is 37 MB: passed as the only reference, it is gone before the checks run."""
+    frame, _, size_mm = frame_with("form")
+    held = weakref.ref(frame)
+    seen_while_checking = []
+    measure = pages.sharpness
+    monkeypatch.setattr(pages, "sharpness", lambda *a: seen_while_checking.append(held()) or measure(*a))
+    frames = [frame]
+    del frame
+    result = pages.capture(frames.pop(), size_mm)
+    assert result is not None and result.warnings == []
+    assert seen_while_checking == [None]
 
 
 def test_a_reflection_on_a_card_is_glare():
