@@ -151,7 +151,6 @@ class KioskApp(App):
                 return
             for step in self.screen(shown_step).ahead:
                 screen = self.screen(step)
-                screen.size = self.manager.size  # laid out off the window at its real size
                 screen.enter()
                 screen.show()
 

@@ -14,7 +14,9 @@ from typing import ClassVar
 
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.layout import Layout
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.config import Config
@@ -156,6 +158,9 @@ class FlowScreen(Screen):
             self.add_widget(self._countdown())
         elif self.flow.help_open:
             self.add_widget(self._help())
+        if self.manager is not None and self.manager.get_root_window() is not None:  # not at start-up
+            self.size = self.manager.size  # also when it is not shown (built ahead)
+            lay_out_now(self)
 
     @abstractmethod
     def body(self) -> Widget:
@@ -308,6 +313,18 @@ class FlowScreen(Screen):
             Text(self.ui.tr("ui.idle.explain", seconds=self.flow.countdown), t.body, halign="center"),
             stay,
         )
+
+
+def lay_out_now(widget: Widget) -> None:
+    """Lay a freshly built tree out once, top-down, now. Left to Kivy's layout triggers the
+    innermost boxes go first, at the 100 px every widget starts with, and each text would wrap and
+    measure itself again at every width it passes through on the way to its own."""
+    if isinstance(widget, Layout):
+        widget.do_layout()
+    elif isinstance(widget, ScrollView):
+        widget.update_from_scroll()
+    for child in widget.children:
+        lay_out_now(child)
 
 
 def panel_of(t: Theme, *children: Widget, **kwargs) -> Panel:

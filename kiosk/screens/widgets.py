@@ -23,6 +23,7 @@ class ChineseWrap:
 
     source_text = ""
     _broken = ""
+    _wrapped_for: tuple = ()
 
     def _watch_text(self) -> None:
         self.source_text = self.text
@@ -41,19 +42,59 @@ class ChineseWrap:
         width = self.text_size[0]
         if width is None or width <= 0 or self.markup:  # markup tags would be measured as text
             return
+        wrapped_for = (width, self.source_text, self.font_name, self.font_size, self.bold)
+        if wrapped_for == self._wrapped_for:  # a layout pass that left the width as it was
+            return
+        self._wrapped_for = wrapped_for
         core = CoreLabel(font_name=self.font_name, font_size=self.font_size, bold=self.bold)
         # a pixel to spare, so Kivy's own wrapping never breaks a line we measured as fitting
         self._broken = break_lines(self.source_text, width - 1, lambda s: core.get_extents(s)[0])
         self.text = self._broken
 
 
-class Text(ChineseWrap, Label):
+class DrawsItself:
+    """A label or button that draws its text (and a button its flat fill) with canvas instructions
+    made here, not by the Label and Button rules of Kivy's style.kv: applying those rules compiles
+    and binds a handler per property, most of the time it took to build a screen. Pass
+    `**NO_KV_RULES` to the Kivy constructor, then call `_draw`."""
+
+    _fill: Rectangle | None = None
+
+    def _draw(self, fill: tuple | None = None) -> None:
+        with self.canvas:
+            if fill is not None:
+                self._fill_colour = Color(*fill)
+                self._fill = Rectangle()
+            Color(1, 1, 1, 1)
+            self._face = Rectangle()
+        for name in ("texture", "texture_size", "pos", "size"):
+            self.fbind(name, self._place)
+        self._place()
+
+    def _place(self, *_: object) -> None:
+        width, height = self.texture_size
+        self._face.texture = self.texture
+        self._face.size = (width, height)
+        # centred as style.kv does it, from x and width: `center_x` may not have caught up yet
+        centre_x, centre_y = self.x + self.width / 2.0, self.y + self.height / 2.0
+        self._face.pos = (int(centre_x - width / 2.0), int(centre_y - height / 2.0))
+        if self._fill is not None:
+            self._fill.pos, self._fill.size = self.pos, self.size
+
+
+NO_KV_RULES = {"__no_builder": True}  # a keyword Widget takes; written so, it escapes name mangling
+
+
+class Text(DrawsItself, ChineseWrap, Label):
     """A label that wraps to its width and grows to its text's height."""
 
     def __init__(
         self, text: str, size: float, color=theme.INK, bold: bool = False, halign: str = "left", **kwargs
     ):
+        if kwargs.get("size_hint_x", 1) is not None:
+            kwargs.setdefault("width", 0)  # so any width its layout gives (even Kivy's 100) wraps it
         super().__init__(
+            **NO_KV_RULES,
             text=text,
             font_size=size,
             color=color,
@@ -64,10 +105,16 @@ class Text(ChineseWrap, Label):
             line_height=1.3,
             **kwargs,
         )
+        self._draw()
         self._watch_text()
         self.bind(width=self._wrap, texture_size=self._grow)
         if self.size_hint_x is None:  # else its layout gives it a width, and it wraps then
             self._wrap()
+
+    def texture_update(self, *args: object) -> None:
+        if self.text_size[0] is None:  # its layout has not given it a width: the text would be drawn
+            return  # unwrapped and then thrown away
+        super().texture_update(*args)
 
     def _wrap(self, *_: object) -> None:
         self._wrap_to(self.width)
@@ -76,7 +123,7 @@ class Text(ChineseWrap, Label):
         self.height = self.texture_size[1]
 
 
-class BigButton(ChineseWrap, Button):
+class BigButton(DrawsItself, ChineseWrap, Button):
     """A flat, high-contrast button at least one touch target tall. `action` runs on release.
 
     A button of fixed width (size_hint_x None) widens to its text on one line; a flexible one wraps."""
@@ -88,6 +135,7 @@ class BigButton(ChineseWrap, Button):
         kwargs.setdefault("height", t.touch)
         kwargs.setdefault("font_size", t.body)
         super().__init__(
+            **NO_KV_RULES,
             text=text,
             bold=primary,
             background_normal="",
@@ -101,6 +149,8 @@ class BigButton(ChineseWrap, Button):
             **kwargs,
         )
         self._margin = t.gap * 0.6
+        self._draw(fill=self.background_color)
+        self.fbind("background_color", self._refill)
         self._watch_text()
         self.min_width, self.min_height = self.width, self.height
         if self.size_hint_x is None:
@@ -134,6 +184,9 @@ class BigButton(ChineseWrap, Button):
     def _paint(self, *_: object) -> None:
         """A disabled button turns grey (its text stays at 9:1 contrast), so nobody keeps pressing it."""
         self.background_color, self.color = (theme.LINE, theme.INK) if self.disabled else self._colours
+
+    def _refill(self, *_: object) -> None:
+        self._fill_colour.rgba = self.background_color
 
     def _outline(self, *_: object) -> None:
         self._border.rectangle = (self.x + 1, self.y + 1, self.width - 2, self.height - 2)
