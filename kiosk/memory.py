@@ -1,15 +1,22 @@
-"""How the app process asks glibc's malloc to behave: few per-thread arenas and big buffers
-given straight back to the system. Process-wide settings only; it must not import Kivy or numpy."""
+"""How the app process manages its memory: glibc's malloc with few per-thread arenas and big
+buffers given straight back to the system, and Python's full garbage collections run only while
+nobody is waiting. Process-wide settings only; it must not import Kivy or numpy."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 
 M_MMAP_THRESHOLD = -3  # <malloc.h>
 M_ARENA_MAX = -8
 ARENAS = 2  # one per core of the terminal's CPU
 MMAP_THRESHOLD = 1 << 20
+NEVER = 2**31 - 1
+QUIET_S = 0.5  # no touch for this long: someone reading, not in the middle of tapping
+FULL_AFTER = 10  # middle collections between two full ones (Python's own default)
+OVERDUE = 3 * FULL_AFTER  # then it runs even while someone taps on: old screens' garbage holds
+# their text textures (cycles through Kivy's bindings), so it must not pile up
 
 
 def tune_malloc() -> bool:
@@ -28,3 +35,21 @@ def tune_malloc() -> bool:
     except (OSError, AttributeError, TypeError):
         return False
     return mallopt(M_ARENA_MAX, ARENAS) == 1 and mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+
+
+def defer_full_collections() -> None:
+    """Leave Python's full garbage collections to `collect_if_quiet`; the young ones (a few ms)
+    stay automatic. Left automatic, a full collection walks every widget alive (100-250 ms here)
+    and lands in whatever allocates next, most often a screen being built on a touch."""
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, NEVER)
+
+
+def collect_if_quiet(quiet_s: float) -> bool:
+    """The full collection Python would have run by now, once nobody has touched the terminal for
+    QUIET_S (`quiet_s` is how long since the last touch); True when it ran."""
+    due = gc.get_count()[2]
+    if due < FULL_AFTER or (quiet_s < QUIET_S and due < OVERDUE):
+        return False
+    gc.collect()
+    return True

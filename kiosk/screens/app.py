@@ -14,7 +14,7 @@ from kivy.core.text import LabelBase
 from kivy.core.window import Window
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk import fonts, sdnotify
+from kiosk import fonts, memory, sdnotify
 from kiosk.flow.controller import Step
 from kiosk.flow.terminal import Terminal
 from kiosk.screens import theme
@@ -86,10 +86,12 @@ class KioskApp(App):
         # all of it again (about 200 ms once enough widgets have come and gone, stalling a touch)
         gc.collect()
         gc.freeze()
+        memory.defer_full_collections()
         self.flow.listeners.append(self._flow_changed)
         self._clocks = [
             Clock.schedule_interval(lambda _dt: self.terminal.bus.drain(), BUS_INTERVAL_S),
             Clock.schedule_interval(lambda _dt: self.flow.tick(), TICK_INTERVAL_S),
+            Clock.schedule_interval(self._collect_if_quiet, TICK_INTERVAL_S),
         ]
         sdnotify.attach(
             Clock.schedule_once, Clock.schedule_interval
@@ -155,6 +157,9 @@ class KioskApp(App):
                 screen.show()
 
         Clock.schedule_once(build, 0)
+
+    def _collect_if_quiet(self, _dt: float) -> None:
+        memory.collect_if_quiet(self.flow.clock() - self.flow.last_touch)
 
     def _touched(self, *_: object) -> None:
         self.flow.touched()
