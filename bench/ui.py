@@ -21,8 +21,9 @@ from pathlib import Path
 
 PAGES = 10
 SERVICE = "senior-age-allowance"
-# three residents in a row, each choosing a different service and going back to the attract screen:
-# the catalog is built ahead, the guide on the touch, and "back" finds both screens kept
+# three residents in a row, each choosing a different service, going on to the ID card and back to
+# the attract screen: the catalog and the ID-card screen are built ahead, the guide on the touch,
+# and "back" finds every screen kept
 ROUNDS = ("senior-age-allowance", "birth-registration", "disability-two-subsidies")
 
 
@@ -77,7 +78,7 @@ def touch_to_drawn(app) -> dict[str, list[float]]:
 
     times: dict[str, list[float]] = {"kept": [], "built": [], "app": [], "redraw": []}
     for service in ROUNDS:
-        for name in ("start", f"service:{service}", "back", "back"):
+        for name in ("start", f"service:{service}", "next", "back", "back", "back"):
             pump_until(lambda name=name: name in app.screen(app.flow.step).actions)
             for _ in range(5):  # the screens built ahead are built on these frames
                 EventLoop.idle()

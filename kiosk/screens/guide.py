@@ -16,7 +16,7 @@ from kiosk.screens.widgets import BigButton, Panel, Text, column
 class GuideScreen(FlowScreen):
     step = Step.GUIDE
     title_key = "ui.guide.title"
-    ahead = (Step.CATALOG,)  # "back" to choose another service
+    ahead = (Step.IDENTIFY, Step.CATALOG)  # ready, or "back" to choose another service
 
     def shown_state(self) -> tuple:
         return (self.flow.print_state,)  # and the service, as every screen's title bar

@@ -63,7 +63,8 @@ class CardOnReader(Widget):
 
 
 class CardScreen(FlowScreen):
-    """A screen that may show the card gliding onto the reader; it glides only while it is shown."""
+    """A screen that may show the card gliding onto the reader; it glides only while it is shown
+    (a screen built ahead, or kept, starts it when it comes into view)."""
 
     def __init__(self, ui) -> None:
         super().__init__(ui)
@@ -75,7 +76,12 @@ class CardScreen(FlowScreen):
 
     def refresh(self) -> None:
         self._stop_card()
+        self.card = None
         super().refresh()
+        if self.manager is not None and self.manager.current == self.name:
+            self.on_enter()
+
+    def on_enter(self, *_: object) -> None:
         if self.card is not None:
             self.card.start()
 
@@ -85,7 +91,6 @@ class CardScreen(FlowScreen):
     def _stop_card(self) -> None:
         if self.card is not None:
             self.card.stop()
-            self.card = None
 
 
 class IdentifyScreen(CardScreen):
@@ -100,6 +105,9 @@ class IdentifyScreen(CardScreen):
         if flow.agent is not None:
             return self.ui.tr("ui.identify.prompt_agent")
         return self.ui.tr("ui.identify.prompt")
+
+    def shown_state(self) -> tuple:
+        return (self.prompt(),)
 
     def body(self) -> Widget:
         box = BoxLayout(orientation="vertical", spacing=self.t.gap)
