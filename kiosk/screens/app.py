@@ -131,7 +131,7 @@ class KioskApp(App):
             if screen.step == Step.ATTRACT:  # the next resident starts from freshly built screens
                 for other in self.manager.screens:
                     if other is not screen:
-                        other.built_state = None
+                        other.forget()
             screen.enter()
             screen.show()
             self.manager.current = screen.name

@@ -133,6 +133,12 @@ class FlowScreen(Screen):
             self._stale = False
             self.refresh()
 
+    def forget(self) -> None:
+        """Drop the widgets, and with them whatever they showed of the last resident."""
+        self.clear_widgets()
+        self.actions = {}
+        self.built_state = None
+
     def overlay_state(self) -> tuple:
         return (self.flow.help_open, self.flow.countdown, self.flow.muted, self.flow.language)
 

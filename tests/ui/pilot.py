@@ -65,10 +65,10 @@ class Pilot:
     def has(self, name: str) -> bool:
         return name in self.screen.actions
 
-    def texts(self) -> str:
-        """Every text shown on the current screen (overlays included), joined."""
+    def texts(self, screen=None) -> str:
+        """Every text on the current screen (or `screen`), overlays included, joined."""
         return "\n".join(
-            getattr(w, "source_text", w.text) for w in self.screen.walk() if isinstance(w, Label)
+            getattr(w, "source_text", w.text) for w in (screen or self.screen).walk() if isinstance(w, Label)
         )
 
     # --- touching ---

@@ -60,6 +60,9 @@ def test_a_resident_applies_by_touch_with_the_pinyin_keyboard_and_leaves_with_a_
     pilot.tap("done")
     pilot.at(Step.ATTRACT)
     assert pilot.terminal.outbox.by_case(case_number) is not None
+    left_on_screens = "\n".join(pilot.texts(screen) for screen in pilot.app.manager.screens)
+    for shown in ("王*国", rig.resident.id_number[-4:], "13900000000", case_number):
+        assert shown not in left_on_screens  # nor in the widgets of screens out of view
 
 
 def test_help_explains_the_step_and_sound_can_be_turned_off(pilot):
