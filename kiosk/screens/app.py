@@ -36,6 +36,7 @@ from kiosk.screens.submit import SubmitScreen
 
 BUS_INTERVAL_S = 1 / 30
 TICK_INTERVAL_S = 1.0
+GC_CHECK_INTERVAL_S = 0.25
 KEY_ESCAPE = 27
 SCREENS: list[type[FlowScreen]] = [
     AttractScreen,
@@ -91,7 +92,7 @@ class KioskApp(App):
         self._clocks = [
             Clock.schedule_interval(lambda _dt: self.terminal.bus.drain(), BUS_INTERVAL_S),
             Clock.schedule_interval(lambda _dt: self.flow.tick(), TICK_INTERVAL_S),
-            Clock.schedule_interval(self._collect_if_quiet, TICK_INTERVAL_S),
+            Clock.schedule_interval(self._collect_if_quiet, GC_CHECK_INTERVAL_S),
         ]
         sdnotify.attach(
             Clock.schedule_once, Clock.schedule_interval
