@@ -14,7 +14,7 @@ ARENAS = 2  # one per core of the terminal's CPU
 MMAP_THRESHOLD = 1 << 20
 NEVER = 2**31 - 1
 QUIET_S = 0.5  # no touch for this long: someone reading, not in the middle of tapping
-FULL_AFTER = 10  # middle collections between two full ones (Python's own default)
+FULL_AFTER = 10  # middle collections between two full ones (Python's own threshold)
 OVERDUE = 3 * FULL_AFTER  # then it runs even while someone taps on: old screens' garbage holds
 # their text textures (cycles through Kivy's bindings), so it must not pile up
 
@@ -37,19 +37,13 @@ def tune_malloc() -> bool:
     return mallopt(M_ARENA_MAX, ARENAS) == 1 and mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
 
 
-def defer_full_collections() -> None:
-    """Leave Python's full garbage collections to `collect_if_quiet`; the young ones (a few ms)
-    stay automatic. Left automatic, a full collection walks every widget alive (100-250 ms here)
-    and lands in whatever allocates next, most often a screen being built on a touch."""
+def hold_full_collections(quiet_s: float) -> None:
+    """Hold Python's full garbage collections while someone is tapping (`quiet_s`: seconds since
+    the last touch on the screen), unless they are three times overdue; after QUIET_S Python runs
+    them as usual again. A full collection walks every widget alive (100-350 ms here) and lands
+    in whatever allocates next: after a touch, most often the screen being built for it."""
     young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, NEVER)
-
-
-def collect_if_quiet(quiet_s: float) -> bool:
-    """The full collection Python would have run by now, once nobody has touched the terminal for
-    QUIET_S (`quiet_s` is how long since the last touch); True when it ran."""
-    due = gc.get_count()[2]
-    if due < FULL_AFTER or (quiet_s < QUIET_S and due < OVERDUE):
-        return False
-    gc.collect()
-    return True
+    tapping = quiet_s < QUIET_S
+    gc.set_threshold(young, middle, NEVER if tapping else FULL_AFTER)
+    if tapping and gc.get_count()[2] >= OVERDUE:
+        gc.collect()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import signal
+import time
 from collections.abc import Callable
 
 from kivy.app import App
@@ -76,6 +77,7 @@ class KioskApp(App):
         self.started_hook = on_start
         self.manager = ScreenManager(transition=NoTransition())
         self._clocks: list = []
+        self._last_touch = 0.0  # time.monotonic() of the last finger on the screen
 
     def build(self) -> ScreenManager:
         Window.clearcolor = theme.PAPER
@@ -87,12 +89,11 @@ class KioskApp(App):
         # all of it again (about 200 ms once enough widgets have come and gone, stalling a touch)
         gc.collect()
         gc.freeze()
-        memory.defer_full_collections()
         self.flow.listeners.append(self._flow_changed)
         self._clocks = [
             Clock.schedule_interval(lambda _dt: self.terminal.bus.drain(), BUS_INTERVAL_S),
             Clock.schedule_interval(lambda _dt: self.flow.tick(), TICK_INTERVAL_S),
-            Clock.schedule_interval(self._collect_if_quiet, GC_CHECK_INTERVAL_S),
+            Clock.schedule_interval(self._hold_full_collections, GC_CHECK_INTERVAL_S),
         ]
         sdnotify.attach(
             Clock.schedule_once, Clock.schedule_interval
@@ -159,10 +160,14 @@ class KioskApp(App):
 
         Clock.schedule_once(build, 0)
 
-    def _collect_if_quiet(self, _dt: float) -> None:
-        memory.collect_if_quiet(self.flow.clock() - self.flow.last_touch)
+    def _hold_full_collections(self, _dt: float) -> None:
+        # the screen's touches only: the flow also counts hands on the mat, but no screen is built
+        # on those while someone waits, and a page capture's garbage must not pile up meanwhile
+        memory.hold_full_collections(time.monotonic() - self._last_touch)
 
     def _touched(self, *_: object) -> None:
+        self._last_touch = time.monotonic()
+        memory.hold_full_collections(0.0)
         self.flow.touched()
 
     def _refuse_close(self, *_: object, **__: object) -> bool:

@@ -1,4 +1,4 @@
-"""Full garbage collections wait until nobody is touching the terminal."""
+"""Full garbage collections wait while someone is tapping on the screen."""
 
 import gc
 
@@ -8,12 +8,11 @@ from kiosk import memory
 
 
 @pytest.fixture
-def deferred():
-    thresholds = gc.get_threshold()
-    memory.defer_full_collections()
+def thresholds():
+    before = gc.get_threshold()
     gc.collect()  # nothing due yet
     yield
-    gc.set_threshold(*thresholds)
+    gc.set_threshold(*before)
 
 
 def middle_collections(n: int) -> None:
@@ -21,23 +20,24 @@ def middle_collections(n: int) -> None:
         gc.collect(1)  # each one is counted towards the next full collection
 
 
-def test_python_never_starts_a_full_collection_by_itself(deferred):
+def test_python_starts_no_full_collection_right_after_a_touch(thresholds):
+    memory.hold_full_collections(0.0)
     assert gc.get_threshold()[2] == memory.NEVER
 
 
-def test_a_full_collection_waits_for_a_quiet_terminal(deferred):
-    middle_collections(memory.FULL_AFTER)
-    assert not memory.collect_if_quiet(memory.QUIET_S / 2)
-    assert gc.get_count()[2] >= memory.FULL_AFTER
-    assert memory.collect_if_quiet(memory.QUIET_S)
-    assert gc.get_count()[2] == 0
+def test_after_a_quiet_moment_python_collects_as_usual(thresholds):
+    memory.hold_full_collections(0.0)
+    memory.hold_full_collections(memory.QUIET_S)
+    assert gc.get_threshold()[2] == memory.FULL_AFTER
 
 
-def test_a_quiet_terminal_is_not_collected_again_for_nothing(deferred):
-    middle_collections(memory.FULL_AFTER - 1)
-    assert not memory.collect_if_quiet(memory.QUIET_S * 10)
+def test_a_full_collection_merely_due_waits_while_someone_taps(thresholds):
+    middle_collections(memory.OVERDUE - 1)
+    memory.hold_full_collections(memory.QUIET_S / 2)
+    assert gc.get_count()[2] == memory.OVERDUE - 1
 
 
-def test_an_overdue_full_collection_runs_even_while_someone_taps(deferred):
+def test_an_overdue_full_collection_runs_even_while_someone_taps(thresholds):
     middle_collections(memory.OVERDUE)
-    assert memory.collect_if_quiet(0.0)
+    memory.hold_full_collections(0.0)
+    assert gc.get_count()[2] == 0
