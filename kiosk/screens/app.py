@@ -5,6 +5,7 @@ would leave the app are swallowed (kiosk hardening)."""
 from __future__ import annotations
 
 import gc
+import math
 import signal
 import time
 from collections.abc import Callable
@@ -105,6 +106,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         for event in self._clocks:
             event.cancel()
+        memory.hold_full_collections(math.inf)  # no more touches: Python collects as usual
         Window.unbind(
             on_touch_down=self._touched, on_request_close=self._refuse_close, on_keyboard=self._swallow_keys
         )

@@ -1,6 +1,7 @@
 """Full garbage collections wait while someone is tapping on the screen."""
 
 import gc
+import math
 
 import pytest
 
@@ -25,9 +26,10 @@ def test_python_starts_no_full_collection_right_after_a_touch(thresholds):
     assert gc.get_threshold()[2] == memory.NEVER
 
 
-def test_after_a_quiet_moment_python_collects_as_usual(thresholds):
+@pytest.mark.parametrize("quiet_s", [memory.QUIET_S, math.inf])
+def test_after_a_quiet_moment_python_collects_as_usual(thresholds, quiet_s):
     memory.hold_full_collections(0.0)
-    memory.hold_full_collections(memory.QUIET_S)
+    memory.hold_full_collections(quiet_s)
     assert gc.get_threshold()[2] == memory.FULL_AFTER
 
 
