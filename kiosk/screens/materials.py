@@ -1,6 +1,10 @@
 """Materials: live camera preview with the detected page outlined; a page that lies still is captured
 by itself (or by the capture button); per material its pages, each with its quality warnings and a
-retake button."""
+retake button.
+
+A capture starting or ending changes the screen in place (`update`): rebuilding all of it twice a page
+left some 17,000 objects of Kivy garbage each time, and the app's memory crept by 35-50 MB over ten
+pages (docs/ui.md, "Memory")."""
 
 from __future__ import annotations
 
@@ -25,7 +29,48 @@ class MaterialsScreen(FlowScreen):
     def __init__(self, ui) -> None:
         super().__init__(ui)
         self.preview: Preview | None = None
+        self.materials: BoxLayout | None = None  # the materials' panels, in the scroll view
+        self.panels: dict[str, tuple[tuple, Widget]] = {}  # per material: the pages it shows, its panel
+        self.auto_hint: Text | None = None
+        self.frame_state: tuple = ()
         ui.flow.bus.subscribe("camera.preview", self._on_preview)
+
+    def _frame_state(self) -> tuple:
+        """What the rest of the screen (title, steps, notice, footer, overlays) shows."""
+        notice = self.flow.notice.message(self.ui.language) if self.flow.notice else ""
+        return (*self.overlay_state(), self.ui.elderly, notice, self.flow.auto_capture)
+
+    def refresh(self) -> None:
+        self.panels = {}
+        self.frame_state = self._frame_state()
+        super().refresh()
+
+    def forget(self) -> None:
+        super().forget()
+        self.preview = self.materials = self.auto_hint = None
+        self.panels = {}
+
+    def update(self) -> None:
+        """Only what a capture changes: the auto-capture line and the capture buttons in place, and
+        the panel of a material whose pages changed; the preview and the rest stay as they are."""
+        if self.materials is None or self._fingers or self._frame_state() != self.frame_state:
+            super().update()
+            return
+        if self.auto_hint is not None:
+            self.auto_hint.text = self._auto_text()
+        materials = self.flow.service.materials_to_photograph
+        changed = [m for m in materials if self._pages_state(m) != self.panels[m.key][0]]
+        for material in changed:  # pages renumber when one is retaken: drop every old name first
+            for index, _ in self.panels[material.key][0]:
+                del self.actions[f"retake:{index}"]
+        for material in changed:
+            panel = self.panels[material.key][1]
+            at = self.materials.children.index(panel)
+            self.materials.remove_widget(panel)
+            self.materials.add_widget(self._material(material), index=at)
+        for material in materials:
+            button = self.actions[f"capture:{material.key}"]
+            button.text, button.disabled = self._capture_button(material)
 
     def _on_preview(self, event: Event) -> None:
         if self.preview is not None and self.manager and self.manager.current == self.name:
@@ -49,22 +94,25 @@ class MaterialsScreen(FlowScreen):
         row.add_widget(left)
         items = [self._material(m) for m in self.flow.service.materials_to_photograph]
         scroll = ScrollView(do_scroll_x=False, size_hint_x=0.5)
-        scroll.add_widget(column(*items, spacing=t.gap * 0.6))
+        self.materials = column(*items, spacing=t.gap * 0.6)
+        scroll.add_widget(self.materials)
         row.add_widget(scroll)
         return row
+
+    def _auto_text(self) -> str:
+        flow = self.flow
+        target = flow.auto_target()
+        if flow.capturing:
+            return self.ui.tr("ui.materials.capturing")
+        if flow.auto_capture and target is not None:
+            return self.ui.tr("ui.materials.auto_next", name=target.name)
+        return self.ui.tr("ui.materials.auto_off" if not flow.auto_capture else "ui.materials.all_done")
 
     def _auto_line(self) -> Widget:
         t = self.t
         flow = self.flow
-        target = flow.auto_target()
-        if flow.capturing:
-            text = self.ui.tr("ui.materials.capturing")
-        elif flow.auto_capture and target is not None:
-            text = self.ui.tr("ui.materials.auto_next", name=target.name)
-        else:
-            text = self.ui.tr("ui.materials.auto_off" if not flow.auto_capture else "ui.materials.all_done")
         line = BoxLayout(size_hint_y=None, height=t.touch, spacing=t.gap * 0.5)
-        hint = Text(text, t.small, color=theme.MUTED)
+        hint = self.auto_hint = Text(self._auto_text(), t.small, color=theme.MUTED)
         hint.bind(height=lambda *_: setattr(line, "height", max(t.touch, hint.height)))
         line.add_widget(hint)
         key = "ui.materials.auto_turn_off" if flow.auto_capture else "ui.materials.auto_turn_on"
@@ -94,12 +142,11 @@ class MaterialsScreen(FlowScreen):
             ),
         )
         header.add_widget(info)
-        busy = self.flow.capturing == material.key
-        label = self.ui.tr("ui.materials.capturing_short" if busy else "ui.materials.capture")
+        label, disabled = self._capture_button(material)
         button = BigButton(
             label, t, lambda key=material.key: self.flow.capture(key), size_hint_x=None, width=t.mm(40)
         )
-        button.disabled = bool(self.flow.capturing)
+        button.disabled = disabled
         header.add_widget(self.action(f"capture:{material.key}", button))
         info.bind(height=lambda *_: setattr(header, "height", max(info.height, t.touch)))
         header.height = max(info.height, t.touch)
@@ -108,7 +155,22 @@ class MaterialsScreen(FlowScreen):
         for page in pages:
             panel.add_widget(self._page(application.pages.index(page), pages.index(page) + 1, page))
         panel.bind(minimum_height=panel.setter("height"))
+        self.panels[material.key] = (self._pages_state(material), panel)
         return panel
+
+    def _pages_state(self, material: Material) -> tuple:
+        """The material's pages as its panel shows them (the index names each retake)."""
+        application = self.flow.application
+        return tuple(
+            (application.pages.index(p), tuple(p.warnings)) for p in application.pages_for(material.key)
+        )
+
+    def _capture_button(self, material: Material) -> tuple[str, bool]:
+        """The capture button's label, and whether it is disabled (while any page is being taken)."""
+        busy = self.flow.capturing == material.key
+        return self.ui.tr("ui.materials.capturing_short" if busy else "ui.materials.capture"), bool(
+            self.flow.capturing
+        )
 
     def _page(self, index: int, number: int, page: Page) -> Widget:
         t = self.t
