@@ -37,7 +37,7 @@ class Terminal:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         purge_leftovers(config.data_dir)
-        self.bus = EventBus()
+        self.bus = EventBus(latest_only=("camera.preview",))  # a stalled UI sees only the newest frame
         self.catalog = catalog or catalog_module.load()
         self.outbox = Outbox(config.data_dir)
         device_key, township = load_keys(config)
