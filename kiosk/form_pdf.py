@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -38,12 +40,20 @@ LINE = 6.2 * mm
 FORM_FILE = "application_form.pdf"
 
 
-@cache
-def _register_font() -> str:
+@contextmanager
+def _font_registered() -> Iterator[None]:
+    """WenQuanYi registered with reportlab for one form and let go after it. reportlab's parse of it
+    is some 20 MB of Python objects (0.3 s a form); held from the first form on, the PDF/A check's
+    imports and the receipt came on top of it instead of reusing it (docs/ui.md, "Memory")."""
     # Binary streams: reportlab's pure-Python ASCII85 of the page images would take seconds a page.
     rl_config.useA85 = 0
-    pdfmetrics.registerFont(TTFont(FONT, fonts.truetype_cjk(), subfontIndex=0))
-    return FONT
+    font = TTFont(FONT, fonts.truetype_cjk(), subfontIndex=0)
+    pdfmetrics.registerFont(font)
+    try:
+        yield
+    finally:  # reportlab has no call to unregister a font: its two registries by name
+        pdfmetrics._fonts.pop(FONT, None)
+        pdfmetrics._dynFaceNames.pop(font.face.name, None)
 
 
 @dataclass(frozen=True)
@@ -367,7 +377,11 @@ def _material_pages(writer: _Writer, application: Application, service: Service,
 
 def draw(application: Application, service: Service, store: SessionStore, terminal: Terminal) -> bytes:
     """The form as a plain PDF (reportlab), before the PDF/A post-processing."""
-    _register_font()
+    with _font_registered():
+        return _drawn(application, service, store, terminal)
+
+
+def _drawn(application: Application, service: Service, store: SessionStore, terminal: Terminal) -> bytes:
     out = io.BytesIO()
     pdf = canvas.Canvas(
         out, pagesize=A4, initialFontName=FONT, initialFontSize=BODY, lang="zh-CN", pageCompression=1
