@@ -58,6 +58,7 @@ class FlowScreen(Screen):
     ahead: ClassVar[tuple[Step, ...]] = ()  # screens usually next: built while this one waits
     built_at_frame = 0  # the frame count when refresh() last rebuilt the widgets
     built_state: tuple | None = None  # `state()` when the widgets were built
+    built_frame: tuple = ()  # `frame_state()` when the widgets were built
 
     def __init__(self, ui: Ui) -> None:
         super().__init__(name=self.step.value)
@@ -91,12 +92,15 @@ class FlowScreen(Screen):
     def state(self) -> tuple | None:
         """What the whole screen shows: the shared frame and `shown_state`."""
         shown = self.shown_state()
-        if shown is None:
-            return None
+        return None if shown is None else (*self.frame_state(), shown)
+
+    def frame_state(self) -> tuple:
+        """What the frame around the body shows (title, steps, notice, footer, overlays); a screen
+        may change its body in place while this stays as it was built (`built_frame`)."""
         flow = self.flow
         notice = flow.notice.message(self.ui.language) if flow.notice else ""
         service = flow.service.code if flow.service else ""
-        return (*self.overlay_state(), self.ui.elderly, notice, service, tuple(flow.path()), shown)
+        return (*self.overlay_state(), self.ui.elderly, notice, service, tuple(flow.path()))
 
     def show(self) -> None:
         """Bring the widgets up to date with the flow: rebuilt unless they already show its state."""
@@ -146,6 +150,7 @@ class FlowScreen(Screen):
         self._stale = False
         self.built_at_frame = Clock.frames_displayed
         self.built_state = self.state()
+        self.built_frame = self.frame_state()
         self.clear_widgets()
         self.actions = {}
         root = Panel(background=theme.PAPER)

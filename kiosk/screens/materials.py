@@ -32,17 +32,13 @@ class MaterialsScreen(FlowScreen):
         self.materials: BoxLayout | None = None  # the materials' panels, in the scroll view
         self.panels: dict[str, tuple[tuple, Widget]] = {}  # per material: the pages it shows, its panel
         self.auto_hint: Text | None = None
-        self.frame_state: tuple = ()
         ui.flow.bus.subscribe("camera.preview", self._on_preview)
 
-    def _frame_state(self) -> tuple:
-        """What the rest of the screen (title, steps, notice, footer, overlays) shows."""
-        notice = self.flow.notice.message(self.ui.language) if self.flow.notice else ""
-        return (*self.overlay_state(), self.ui.elderly, notice, self.flow.auto_capture)
+    def frame_state(self) -> tuple:
+        return (*super().frame_state(), self.flow.auto_capture)  # the auto-capture switch's label
 
     def refresh(self) -> None:
         self.panels = {}
-        self.frame_state = self._frame_state()
         super().refresh()
 
     def forget(self) -> None:
@@ -53,7 +49,7 @@ class MaterialsScreen(FlowScreen):
     def update(self) -> None:
         """Only what a capture changes: the auto-capture line and the capture buttons in place, and
         the panel of a material whose pages changed; the preview and the rest stay as they are."""
-        if self.materials is None or self._fingers or self._frame_state() != self.frame_state:
+        if self.materials is None or self._fingers or self.frame_state() != self.built_frame:
             super().update()
             return
         if self.auto_hint is not None:

@@ -54,13 +54,35 @@ class ReceiptScreen(FlowScreen):
     show_steps = False
     show_back = False  # the application is submitted; only "next" makes sense
 
+    def __init__(self, ui) -> None:
+        super().__init__(ui)
+        self.status: BoxLayout | None = None  # holds the printer's line
+
+    def frame_state(self) -> tuple:
+        return (*super().frame_state(), self.flow.submitted)
+
+    def update(self) -> None:
+        """The printer's progress changes only its line: the receipt's image and its QR code are not
+        made again (three times a receipt, 5 MB each, before)."""
+        if self.status is None or self._fingers or self.frame_state() != self.built_frame:
+            super().update()
+            return
+        self.actions.pop("reprint", None)
+        self.status.clear_widgets()
+        self.status.add_widget(print_status(self))
+
+    def forget(self) -> None:
+        super().forget()
+        self.status = None
+
     def body(self) -> Widget:
         flow, t = self.flow, self.t
         row = BoxLayout(spacing=t.gap * 2)
         left = column(spacing=t.gap)
         left.add_widget(Text(self.ui.tr("ui.receipt.case_number"), t.body, color=theme.MUTED))
         left.add_widget(Text(flow.submitted.case_number, t.hero, bold=True))
-        left.add_widget(print_status(self))
+        self.status = column(print_status(self))
+        left.add_widget(self.status)
         qr_row = BoxLayout(spacing=t.gap, size_hint_y=None, height=t.mm(55))
         qr_row.add_widget(
             png_image(qr_png(flow.submitted.receipt["status_url"]), size_hint_x=None, width=t.mm(55))
