@@ -8,6 +8,9 @@ pages (docs/ui.md, "Memory")."""
 
 from __future__ import annotations
 
+import gc
+
+from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
@@ -64,6 +67,8 @@ class MaterialsScreen(FlowScreen):
             at = self.materials.children.index(panel)
             self.materials.remove_widget(panel)
             self.materials.add_widget(self._material(material), index=at)
+        if changed:  # the old panel is garbage in cycles: gone before the next page's frame is decoded
+            Clock.schedule_once(lambda _dt: gc.collect(), 0)
         for material in materials:
             button = self.actions[f"capture:{material.key}"]
             button.text, button.disabled = self._capture_button(material)
