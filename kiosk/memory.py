@@ -1,6 +1,6 @@
 """How the app process manages its memory: glibc's malloc with few per-thread arenas and big
-buffers given straight back to the system, and Python's full garbage collections run only while
-nobody is waiting. Process-wide settings only; it must not import Kivy or numpy."""
+buffers given straight back to the system, and Python's garbage collections run only while nobody
+is waiting. Process-wide settings only; it must not import Kivy or numpy."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ M_MMAP_THRESHOLD = -3  # <malloc.h>
 M_ARENA_MAX = -8
 ARENAS = 2  # one per core of the terminal's CPU
 MMAP_THRESHOLD = 1 << 20
-NEVER = 2**31 - 1
 QUIET_S = 0.5  # no touch for this long: someone reading, not in the middle of tapping
-FULL_AFTER = 10  # middle collections between two full ones (Python's own threshold)
-OVERDUE = 3 * FULL_AFTER  # then it runs even while someone taps on: old screens' garbage holds
-# their text textures (cycles through Kivy's bindings), so it must not pile up
+OVERDUE = 30  # middle collections since the last full one (Python runs it after 10)
+YOUNG_OVERDUE = 20  # young thresholds' worth of new objects (Python collects after one)
 
 
 def tune_malloc() -> bool:
@@ -37,13 +35,24 @@ def tune_malloc() -> bool:
     return mallopt(M_ARENA_MAX, ARENAS) == 1 and mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
 
 
-def hold_full_collections(quiet_s: float) -> None:
-    """Hold Python's full garbage collections while someone is tapping (`quiet_s`: seconds since
-    the last touch on the screen), unless they are three times overdue; after QUIET_S Python runs
-    them as usual again. A full collection walks every widget alive (100-350 ms here) and lands
-    in whatever allocates next: after a touch, most often the screen being built for it."""
-    young, middle, _ = gc.get_threshold()
-    tapping = quiet_s < QUIET_S
-    gc.set_threshold(young, middle, NEVER if tapping else FULL_AFTER)
-    if tapping and gc.get_count()[2] >= OVERDUE:
+def touched() -> None:
+    """A finger came down on the screen: hold Python's garbage collections until a quiet moment
+    (`collect_when_quiet`). A collection lands in whatever allocates next: after a touch, most
+    often the screen being built for it (a full one walks every widget alive, 100-350 ms here; the
+    young and middle ones a build sets off cost it 20-40 ms). Overdue ones run now, while the
+    finger is still down and nothing waits on the app: someone who taps on and on (a phone number,
+    pinyin) must not pile up old screens' garbage, which holds their text textures (cycles through
+    Kivy's bindings)."""
+    counts = gc.get_count()
+    if counts[2] >= OVERDUE:
         gc.collect()
+    elif counts[0] >= YOUNG_OVERDUE * gc.get_threshold()[0]:
+        gc.collect(1)
+    gc.disable()
+
+
+def collect_when_quiet(quiet_s: float) -> None:
+    """After QUIET_S without a touch (`quiet_s`: seconds since the last one) Python collects as
+    usual again."""
+    if quiet_s >= QUIET_S:
+        gc.enable()

@@ -94,7 +94,7 @@ class KioskApp(App):
         self._clocks = [
             Clock.schedule_interval(lambda _dt: self.terminal.bus.drain(), BUS_INTERVAL_S),
             Clock.schedule_interval(lambda _dt: self.flow.tick(), TICK_INTERVAL_S),
-            Clock.schedule_interval(self._hold_full_collections, GC_CHECK_INTERVAL_S),
+            Clock.schedule_interval(self._collect_when_quiet, GC_CHECK_INTERVAL_S),
         ]
         sdnotify.attach(
             Clock.schedule_once, Clock.schedule_interval
@@ -106,7 +106,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         for event in self._clocks:
             event.cancel()
-        memory.hold_full_collections(math.inf)  # no more touches: Python collects as usual
+        memory.collect_when_quiet(math.inf)  # no more touches: Python collects as usual
         Window.unbind(
             on_touch_down=self._touched, on_request_close=self._refuse_close, on_keyboard=self._swallow_keys
         )
@@ -162,14 +162,14 @@ class KioskApp(App):
 
         Clock.schedule_once(build, 0)
 
-    def _hold_full_collections(self, _dt: float) -> None:
+    def _collect_when_quiet(self, _dt: float) -> None:
         # the screen's touches only: the flow also counts hands on the mat, but no screen is built
         # on those while someone waits, and a page capture's garbage must not pile up meanwhile
-        memory.hold_full_collections(time.monotonic() - self._last_touch)
+        memory.collect_when_quiet(time.monotonic() - self._last_touch)
 
     def _touched(self, *_: object) -> None:
         self._last_touch = time.monotonic()
-        memory.hold_full_collections(0.0)
+        memory.touched()
         self.flow.touched()
 
     def _refuse_close(self, *_: object, **__: object) -> bool:

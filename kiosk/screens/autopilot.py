@@ -22,6 +22,7 @@ from kiosk.errors import KioskError
 from kiosk.flow.controller import Step
 from kiosk.flow.terminal import Terminal
 from kiosk.screens.form import KEYPAD_TYPES
+from kiosk.screens.widgets import save_png
 
 SETTLE_S = 0.6  # let the new screen lay out and draw before the screenshot
 SETTLE_FRAMES = 5
@@ -140,7 +141,7 @@ class Autopilot:
             if Clock.frames_displayed - screen.built_at_frame < SETTLE_FRAMES:
                 Clock.schedule_once(export, 0.05)
             else:
-                self.app.root.export_to_png(str(path))
+                save_png(self.app.root, str(path))
 
         export(0)
 

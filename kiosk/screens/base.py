@@ -153,7 +153,9 @@ class FlowScreen(Screen):
         self.built_frame = self.frame_state()
         self.clear_widgets()
         self.actions = {}
-        root = Panel(background=theme.PAPER)
+        # no background of its own: the window is cleared to PAPER, and with software GL a
+        # screen-sized fill costs every frame 15-30 ms
+        root = BoxLayout(orientation="vertical")
         root.add_widget(self._title_bar())
         if self.show_steps:
             root.add_widget(self._step_bar())

@@ -17,7 +17,7 @@ from kiosk.flow.diagnostics import DEVICES, SECTIONS
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen, PinScreen, panel_of
 from kiosk.screens.camera_preview import Preview
-from kiosk.screens.widgets import BigButton, Panel, Text, column, spacer
+from kiosk.screens.widgets import BigButton, Panel, Text, column, flat_texture, spacer
 
 
 class TechPinScreen(PinScreen):
@@ -45,7 +45,7 @@ class StrokeView(Widget):
         points = [p for s in self.strokes for p in s]
         with self.canvas:
             Color(*theme.PANEL)
-            Rectangle(pos=self.pos, size=self.size)
+            Rectangle(pos=self.pos, size=self.size, texture=flat_texture())
             Color(*theme.INK)
             if not points:
                 return

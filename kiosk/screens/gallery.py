@@ -25,6 +25,7 @@ from kiosk.flow.terminal import Terminal
 from kiosk.i18n import LANGUAGES
 from kiosk.screens.app import KioskApp
 from kiosk.screens.fit import problems
+from kiosk.screens.widgets import save_png
 from kiosk.sim import people
 
 SIZES = ((1920, 1080, 476.0, 268.0), (1280, 800, 476.0, 297.0))  # pixels and the panel's millimetres
@@ -221,7 +222,7 @@ class Gallery:
                     if self.out_dir is not None:
                         path = self.out_dir / f"{label}.png"
                         path.parent.mkdir(parents=True, exist_ok=True)
-                        self.app.root.export_to_png(str(path))
+                        save_png(self.app.root, str(path))
                         compress(path)
                         self.saved.append(path)
         flow.language, flow.elderly = flow.config.terminal.language, flow.config.screen.elderly_mode

@@ -30,13 +30,25 @@ def _units(paragraph: str) -> list[str]:
 
 
 def _fill(units: list[str], width: float, measure: Callable[[str], float]) -> list[list[str]]:
-    lines: list[list[str]] = [[]]
-    for unit in units:
-        if lines[-1] and measure("".join(lines[-1]) + unit.rstrip()) > width:
-            lines.append([])
-        if lines[-1] or unit.strip():
-            lines[-1].append(unit)
-    return lines
+    """Each line as many pieces as fit (at least one: a piece wider than a line stands alone), found
+    by bisection: a few measurements per line instead of one per piece (each measures the whole
+    line, so a paragraph cost as many font layouts as it has characters)."""
+    lines: list[list[str]] = []
+    start = 0
+    while True:
+        while start < len(units) and not units[start].strip():  # no line starts with a space
+            start += 1
+        if start == len(units):
+            return lines or [[]]
+        fit, over = start + 1, len(units) + 1
+        while over - fit > 1:
+            middle = (fit + over) // 2
+            if measure("".join(units[start:middle]).rstrip()) <= width:
+                fit = middle
+            else:
+                over = middle
+        lines.append(units[start:fit])
+        start = fit
 
 
 def _no_widow(lines: list[list[str]], width: float, measure: Callable[[str], float]) -> None:

@@ -7,6 +7,7 @@ from kivy.graphics import Color, Line, Rectangle
 from kivy.uix.widget import Widget
 
 from kiosk.screens import theme
+from kiosk.screens.widgets import flat_texture
 
 PAD_AREA_MM = (152.0, 95.0)  # drawn area when signing on the pad
 
@@ -36,7 +37,7 @@ class SignatureArea(Widget):
         self.canvas.clear()
         with self.canvas:
             Color(*theme.PANEL)
-            Rectangle(pos=self.pos, size=self.size)
+            Rectangle(pos=self.pos, size=self.size, texture=flat_texture())
             Color(*theme.LINE)
             Line(
                 points=[

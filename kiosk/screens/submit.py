@@ -12,7 +12,7 @@ from kivy.uix.widget import Widget
 from kiosk.flow.controller import Step
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
-from kiosk.screens.widgets import Text, spacer
+from kiosk.screens.widgets import Text, flat_texture, spacer
 
 SWEEP_S = 1.4
 
@@ -33,10 +33,10 @@ class SweepBar(Widget):
         block = self.width * 0.3
         with self.canvas:
             Color(*theme.LINE)
-            Rectangle(pos=self.pos, size=self.size)
+            Rectangle(pos=self.pos, size=self.size, texture=flat_texture())
             Color(*theme.PRIMARY)
             left = self.x + (self.width - block) * self.phase
-            Rectangle(pos=(left, self.y), size=(block, self.height))
+            Rectangle(pos=(left, self.y), size=(block, self.height), texture=flat_texture())
 
 
 class SubmitScreen(FlowScreen):

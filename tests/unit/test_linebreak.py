@@ -5,7 +5,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.screens.linebreak import NO_LINE_END, NO_LINE_START, break_lines
+from kiosk.screens.linebreak import NO_LINE_END, NO_LINE_START, _units, break_lines
 
 WIDTH_OF = len  # one unit per character: a monospaced stand-in for the font's measure
 
@@ -51,3 +51,12 @@ def test_lines_fit_and_follow_the_rules(text, width):
     for line in lines:
         # a line is only too wide when it is one unbreakable piece (a long word or a punctuation run)
         assert len(line) <= width or " " not in line.strip()
+
+
+@given(texts, st.integers(min_value=4, max_value=30))
+def test_each_line_is_as_full_as_it_can_be(text, width):
+    lines = break_lines(text, width, WIDTH_OF).split("\n")
+    # the line above the last may have given the last one a piece (no single character alone)
+    for before, line in list(itertools.pairwise(lines))[:-1]:
+        first = _units(line)[0]
+        assert WIDTH_OF((before + first).rstrip()) > width, (before, line)

@@ -1,4 +1,4 @@
-"""Full garbage collections wait while someone is tapping on the screen."""
+"""Garbage collections wait from a touch until a quiet moment, unless they are overdue."""
 
 import gc
 import math
@@ -9,11 +9,10 @@ from kiosk import memory
 
 
 @pytest.fixture
-def thresholds():
-    before = gc.get_threshold()
+def collector():
     gc.collect()  # nothing due yet
     yield
-    gc.set_threshold(*before)
+    gc.enable()
 
 
 def middle_collections(n: int) -> None:
@@ -21,25 +20,47 @@ def middle_collections(n: int) -> None:
         gc.collect(1)  # each one is counted towards the next full collection
 
 
-def test_python_starts_no_full_collection_right_after_a_touch(thresholds):
-    memory.hold_full_collections(0.0)
-    assert gc.get_threshold()[2] == memory.NEVER
+def young_garbage(n: int) -> None:
+    for _ in range(n):
+        cycle: list = []
+        cycle.append(cycle)  # freed by a collection only
 
 
-@pytest.mark.parametrize("quiet_s", [memory.QUIET_S, math.inf])
-def test_after_a_quiet_moment_python_collects_as_usual(thresholds, quiet_s):
-    memory.hold_full_collections(0.0)
-    memory.hold_full_collections(quiet_s)
-    assert gc.get_threshold()[2] == memory.FULL_AFTER
+def test_python_starts_no_collection_after_a_touch(collector):
+    memory.touched()
+    assert not gc.isenabled()
 
 
-def test_a_full_collection_merely_due_waits_while_someone_taps(thresholds):
+def test_python_collects_as_usual_again_after_a_quiet_moment(collector):
+    memory.touched()
+    memory.collect_when_quiet(memory.QUIET_S / 2)
+    assert not gc.isenabled()
+    memory.collect_when_quiet(memory.QUIET_S)
+    assert gc.isenabled()
+
+
+def test_the_app_stopping_lets_python_collect_again(collector):
+    memory.touched()
+    memory.collect_when_quiet(math.inf)
+    assert gc.isenabled()
+
+
+def test_a_full_collection_merely_due_waits_for_the_quiet_moment(collector):
     middle_collections(memory.OVERDUE - 1)
-    memory.hold_full_collections(memory.QUIET_S / 2)
+    memory.touched()
     assert gc.get_count()[2] == memory.OVERDUE - 1
 
 
-def test_an_overdue_full_collection_runs_even_while_someone_taps(thresholds):
+def test_an_overdue_full_collection_runs_at_the_next_touch(collector):
     middle_collections(memory.OVERDUE)
-    memory.hold_full_collections(0.0)
+    memory.touched()
     assert gc.get_count()[2] == 0
+
+
+def test_overdue_young_garbage_is_collected_at_the_next_touch_of_someone_tapping_on(collector):
+    memory.touched()
+    overdue = memory.YOUNG_OVERDUE * gc.get_threshold()[0]
+    young_garbage(overdue)
+    assert gc.get_count()[0] >= overdue  # nothing collected it meanwhile
+    memory.touched()
+    assert gc.get_count()[0] < gc.get_threshold()[0]
