@@ -405,7 +405,24 @@ def _drawn(application: Application, service: Service, store: SessionStore, term
 
 def to_pdfa(document: bytes) -> bytes:
     """PDF/A-2b: pikepdf adds the sRGB output intent and the XMP identification, writes the file and
-    validates what it wrote (its allow-list validator); raises FORM_PDF_FAILED if it does not pass."""
+    validates what it wrote (its allow-list validator); raises FORM_PDF_FAILED if it does not pass.
+
+    A failure is tried once more before it counts: pikepdf's content checker records warnings
+    process-wide (`warnings.catch_warnings` is not thread-local), so a warning raised meanwhile on
+    another thread (the camera's, say) reads as a fault in this file. A real fault comes back."""
+    from pikepdf import pdfa
+
+    try:
+        return _as_pdfa(document)
+    except pdfa.PdfaError:
+        log.warning("form.pdfa_retried", extra={"event": "form.pdfa_retried"})
+    try:
+        return _as_pdfa(document)
+    except pdfa.PdfaError as e:
+        raise KioskError("FORM_PDF_FAILED", reason=e.report.summary(5)) from None
+
+
+def _as_pdfa(document: bytes) -> bytes:
     import pikepdf
     from pikepdf import pdfa
 
@@ -414,10 +431,7 @@ def to_pdfa(document: bytes) -> bytes:
         for page in pdf.pages:
             if "/Trans" in page.obj:  # reportlab's empty slide-show transition: not a PDF/A construct
                 del page.obj["/Trans"]
-        try:
-            pdfa.save(pdf, out, "2b")
-        except pdfa.PdfaError as e:
-            raise KioskError("FORM_PDF_FAILED", reason=e.report.summary(5)) from None
+        pdfa.save(pdf, out, "2b")
     return out.getvalue()
 
 

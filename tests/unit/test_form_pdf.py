@@ -2,8 +2,12 @@
 signature at its place, the agent's page when an agent submitted, and every scanned page appended."""
 
 import io
+import logging
 import shutil
 import subprocess
+import threading
+import time
+import warnings
 
 import pikepdf
 import pytest
@@ -100,3 +104,33 @@ def test_a_name_with_a_character_the_font_lacks_still_makes_a_valid_form(tmp_pat
     application.applicant.name = "王䲜"  # CJK Extension A: not in WenQuanYi, drawn from Noto's outline
     document = form_pdf.build(application, SERVICE, store, TERMINAL)
     assert pdfa.validate_written(io.BytesIO(document), "2b").passed
+
+
+def test_a_warning_on_another_thread_while_sealing_does_not_fail_the_form(tmp_path):
+    """pikepdf's checker records every thread's warnings; the camera's must not fail the form."""
+    store = SessionStore(tmp_path)
+    application = synthetic_application(store, SERVICE, pages=0)
+    document = form_pdf.draw(application, SERVICE, store, TERMINAL)
+    retried = threading.Event()
+
+    class Retried(logging.Handler):
+        def emit(self, record):
+            if getattr(record, "event", "") == "form.pdfa_retried":
+                retried.set()
+
+    def another_thread_warns_until_the_retry():
+        while not retried.is_set():
+            warnings.warn("unclosed file", ResourceWarning, stacklevel=1)
+            time.sleep(0.0005)
+
+    handler = Retried()
+    logging.getLogger("kiosk.form_pdf").addHandler(handler)
+    noisy = threading.Thread(target=another_thread_warns_until_the_retry, daemon=True)
+    noisy.start()
+    try:
+        sealed = form_pdf.to_pdfa(document)
+    finally:
+        retried.set()
+        logging.getLogger("kiosk.form_pdf").removeHandler(handler)
+        noisy.join()
+    assert pdfa.validate_written(io.BytesIO(sealed), "2b").passed
