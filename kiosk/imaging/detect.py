@@ -2,14 +2,16 @@
 each judged by fitting its sides to the step edges around it (`outline.py`); the winner is fitted
 again at every finer level of the image pyramid.
 
-Pure functions on numpy images (any resolution: a preview frame or a full still); no I/O, no state:
-the live preview's memory (the last outline, the last view searched in vain) lives in `preview.PageFinder`.
+Pure functions on numpy images (any resolution: a preview frame or a full still; a search uses a second
+core through one helper thread); no I/O, no state: the live preview's memory (the last outline, the
+last view searched in vain) lives in `preview.PageFinder`.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -33,6 +35,9 @@ PAPER_MIN_L = 150  # Lab lightness (0-255) below which nothing counts as blank p
 PAPER_BELOW_TOP = 40  # blank paper is at most this much darker than the brightest part of the view
 PAPER_CHROMA = 24  # |a - 128| + |b - 128| of blank, nearly grey paper
 LOG_LIGHTNESS = np.clip(130 * np.log((np.arange(256) + 1) / 40.0), 0, 255).astype(np.uint8)
+# the edges and the regions they enclose are found on a second core while the colour masks are searched
+# here: OpenCV and numpy let go of Python's lock, and each step is too small for OpenCV to split well
+_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-search")
 
 
 def find_page(frame: np.ndarray) -> np.ndarray | None:
@@ -50,7 +55,10 @@ def detect(frame: np.ndarray) -> Detection | None:
     image = levels[judge]
     scale = image.shape[1] / levels[-1].shape[1]
     radius = 3.0 * image.shape[1] / (2 * WORK_WIDTH)
-    fitted = [d for d in outline.fit_many(image, quads * scale, radius) if d and d.score >= outline.MIN_SCORE]
+    half = len(quads) // 2  # judged half here, half on the second core
+    judged = _HELPER.submit(outline.fit_many, image, quads[:half] * scale, radius)
+    judged_here = outline.fit_many(image, quads[half:] * scale, radius)
+    fitted = [d for d in judged.result() + judged_here if d and d.score >= outline.MIN_SCORE]
     if not fitted:
         return None
     best = max(fitted, key=lambda d: d.score)
@@ -124,8 +132,7 @@ def _candidates(levels: list[np.ndarray]) -> np.ndarray:
     h, w = levels[-1].shape[:2]
     regions: list[np.ndarray] = []
     quads: list[np.ndarray] = []
-    for hull in _regions(levels):
-        quad = _quad(hull)
+    for hull, quad in _regions(levels):
         if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
             regions.append(hull)
             quads.append(quad)
@@ -143,17 +150,25 @@ def _near_any(quad: np.ndarray, others: list[np.ndarray], distance: float) -> bo
     return bool(others) and bool((np.abs(np.array(others) - quad).max(axis=(1, 2)) <= distance).any())
 
 
-def _regions(levels: list[np.ndarray]) -> list[np.ndarray]:
-    """Convex hulls of large regions, largest first: regions that edges enclose (robust to shadows
-    and to fingers), connected edges (a document's outline with its own print), regions unlike the
-    mat seen at the view's border, and blank paper."""
+def _regions(levels: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Convex hulls of large regions, largest first, each with its largest quadrilateral: regions that
+    edges enclose (robust to shadows and to fingers), connected edges (a document's outline with its
+    own print), regions unlike the mat seen at the view's border, and blank paper."""
     work = levels[-1]
+    edges_found = _HELPER.submit(_edges, levels[-2] if len(levels) > 1 else work, work.shape)
     lab = cv2.cvtColor(cv2.GaussianBlur(work, (3, 3), 0), cv2.COLOR_BGR2LAB)
-    edges = _edges(levels[-2] if len(levels) > 1 else work, work.shape)
-    masks = [255 - edges, edges, _unlike_mat(lab), _paper_like(lab)]
-    hulls = [hull for mask in masks for hull in _hulls(mask)]
-    hulls.sort(key=cv2.contourArea, reverse=True)
-    return hulls
+    colour = _outlined(_unlike_mat(lab)) + _outlined(_paper_like(lab))
+    edges = edges_found.result()
+    enclosed = _HELPER.submit(_outlined, 255 - edges)
+    connected = _outlined(edges)
+    regions = enclosed.result() + connected + colour
+    regions.sort(key=lambda region: region[0], reverse=True)
+    return [(hull, quad) for _, hull, quad in regions]
+
+
+def _outlined(mask: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray | None]]:
+    """The area, hull and largest quadrilateral of each of a mask's `_hulls`."""
+    return [(cv2.contourArea(hull), hull, _quad(hull, convex=True)) for hull in _hulls(mask)]
 
 
 def _edges(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -236,11 +251,16 @@ def _hulls(mask: np.ndarray) -> list[np.ndarray]:
 def _largest_core(region: np.ndarray, square: np.ndarray) -> np.ndarray | None:
     """The outline points of the largest part of a region that a square can sweep without passing
     through a neck narrower than itself (a page without the hand whose fingers lie on it)."""
-    cores, areas = _components(cv2.erode(region, square))
-    if len(areas) < 2:
+    eroded = cv2.erode(region, square)
+    x, y, w, h = cv2.boundingRect(eroded)  # labelled only where it is left: the same labels, in less time
+    count, cores = cv2.connectedComponents(eroded[y : y + h, x : x + w], connectivity=4)
+    if count < 2:
         return None
-    largest = 1 + int(np.argmax(areas[1:]))
-    part = cv2.dilate(cv2.compare(cores, largest, cv2.CMP_EQ), square) & region
+    if count > 2:  # one core (the usual case) is the eroded region itself
+        areas = np.bincount(cores.ravel(), minlength=count)
+        eroded = np.zeros_like(region)
+        eroded[y : y + h, x : x + w] = cv2.compare(cores, 1 + int(np.argmax(areas[1:])), cv2.CMP_EQ)
+    part = cv2.dilate(eroded, square) & region
     contours, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     return np.vstack(contours) if contours else None
 
@@ -301,9 +321,9 @@ def _combinations(n: int) -> np.ndarray:
     return np.array(list(itertools.combinations(range(n), 4)), np.intp).T.copy()
 
 
-def _quad(hull_points: np.ndarray) -> np.ndarray | None:
-    """The largest quadrilateral on the convex hull's corners."""
-    hull = cv2.convexHull(hull_points.astype(np.float32))
+def _quad(hull_points: np.ndarray, convex: bool = False) -> np.ndarray | None:
+    """The largest quadrilateral on the convex hull's corners (`convex`: the points are that hull)."""
+    hull = hull_points.reshape(-1, 1, 2) if convex else cv2.convexHull(hull_points.astype(np.float32))
     approx = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True)
     if len(approx) > 12:
         approx = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
