@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -35,9 +37,8 @@ PAPER_MIN_L = 150  # Lab lightness (0-255) below which nothing counts as blank p
 PAPER_BELOW_TOP = 40  # blank paper is at most this much darker than the brightest part of the view
 PAPER_CHROMA = 24  # |a - 128| + |b - 128| of blank, nearly grey paper
 LOG_LIGHTNESS = np.clip(130 * np.log((np.arange(256) + 1) / 40.0), 0, 255).astype(np.uint8)
-# the edges and the regions they enclose are found on a second core while the colour masks are searched
-# here: OpenCV and numpy let go of Python's lock, and each step is too small for OpenCV to split well
-_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-search")
+T = TypeVar("T")
+_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-search")  # a search's second core
 
 
 def find_page(frame: np.ndarray) -> np.ndarray | None:
@@ -50,15 +51,21 @@ def detect(frame: np.ndarray) -> Detection | None:
     """The most paper-like outline in a frame of any size: regions searched at about WORK_WIDTH,
     outlines judged at twice that, the winner's sides fitted again at every finer level."""
     levels = _pyramid(frame)
-    quads = _candidates(levels)
     judge = max(len(levels) - 2, 0)
     image = levels[judge]
     scale = image.shape[1] / levels[-1].shape[1]
     radius = 3.0 * image.shape[1] / (2 * WORK_WIDTH)
-    half = len(quads) // 2  # judged half here, half on the second core
-    judged = _HELPER.submit(outline.fit_many, image, quads[:half] * scale, radius)
-    judged_here = outline.fit_many(image, quads[half:] * scale, radius)
-    fitted = [d for d in judged.result() + judged_here if d and d.score >= outline.MIN_SCORE]
+    regions, quads = _single_outlines(levels)
+    # the single regions' outlines are judged on the second core while their pairs are outlined here,
+    # then the pairs' outlines are judged half there, half here
+    singles = _on_second_core(outline.fit_many, image, _plausible(quads, levels[-1]) * scale, radius)
+    pairs = _plausible(_pair_outlines(regions, quads, levels[-1]), levels[-1]) * scale
+    half = len(pairs) // 2
+    first_pairs = _on_second_core(outline.fit_many, image, pairs[:half], radius)
+    last_pairs = outline.fit_many(image, pairs[half:], radius)
+    first_pairs_judged = first_pairs()  # before waiting for the singles: done here if not yet begun there
+    judged = singles() + first_pairs_judged + last_pairs
+    fitted = [d for d in judged if d and d.score >= outline.MIN_SCORE]
     if not fitted:
         return None
     best = max(fitted, key=lambda d: d.score)
@@ -84,6 +91,14 @@ def follow(frame: np.ndarray, previous: np.ndarray, width: int) -> Detection | N
     level = min(range(len(levels)), key=lambda i: abs(levels[i].shape[1] - width))
     found = track(levels[level], previous * (levels[level].shape[1] / width))
     return None if found is None else _refine(levels, level, found)
+
+
+def _on_second_core(job: Callable[..., T], *args: object) -> Callable[[], T]:
+    """Start `job(*args)` on the helper thread; the callable returned gives its result, or runs the job
+    here if the helper has not begun it yet (on a loaded machine: no waiting for a busy core). OpenCV
+    and numpy let go of Python's lock, and each step is too small for OpenCV to split well itself."""
+    future = _HELPER.submit(job, *args)
+    return lambda: job(*args) if future.cancel() else future.result()
 
 
 def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
@@ -126,28 +141,38 @@ def _refine(levels: list[np.ndarray], level: int, found: Detection) -> Detection
 # --- candidates ---
 
 
-def _candidates(levels: list[np.ndarray]) -> np.ndarray:
-    """(n, 4, 2) outlines at the work level: around regions singly, and around the largest merged
-    with a touching one (the pages of an open booklet; a page split by a shadow's edge)."""
-    h, w = levels[-1].shape[:2]
+def _single_outlines(levels: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct outlines (n, 4, 2, at the work level) around single regions, and those regions' hulls."""
+    w = levels[-1].shape[1]
     regions: list[np.ndarray] = []
-    quads: list[np.ndarray] = []
+    quads = np.zeros((0, 4, 2), np.float32)
     for hull, quad in _regions(levels):
         if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
             regions.append(hull)
-            quads.append(quad)
+            quads = np.concatenate([quads, quad[None]])
+    return regions, quads
+
+
+def _pair_outlines(regions: list[np.ndarray], quads: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """Further distinct outlines (m, 4, 2) around the largest regions merged with a touching one (the
+    pages of an open booklet; a page split by a shadow's edge)."""
+    distance = SAME_QUAD * work.shape[1]
+    known = len(quads)
     for i, j in _touching_pairs(regions):
         quad = _quad(np.vstack([regions[i], regions[j]]))
-        if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
-            quads.append(quad)
-    if not quads:
-        return np.zeros((0, 4, 2), np.float32)
-    ordered = order_many(np.array(quads))
-    return ordered[outline.plausible(ordered, w, h)]
+        if quad is not None and not _near_any(quad, quads, distance):
+            quads = np.concatenate([quads, quad[None]])
+    return quads[known:]
 
 
-def _near_any(quad: np.ndarray, others: list[np.ndarray], distance: float) -> bool:
-    return bool(others) and bool((np.abs(np.array(others) - quad).max(axis=(1, 2)) <= distance).any())
+def _plausible(quads: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """(n, 4, 2): the outlines that could be a document, clockwise from the top-left."""
+    ordered = order_many(quads)
+    return ordered[outline.plausible(ordered, work.shape[1], work.shape[0])]
+
+
+def _near_any(quad: np.ndarray, others: np.ndarray, distance: float) -> bool:
+    return bool(len(others)) and bool((np.abs(others - quad).max(axis=(1, 2)) <= distance).any())
 
 
 def _regions(levels: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -155,13 +180,13 @@ def _regions(levels: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray | No
     edges enclose (robust to shadows and to fingers), connected edges (a document's outline with its
     own print), regions unlike the mat seen at the view's border, and blank paper."""
     work = levels[-1]
-    edges_found = _HELPER.submit(_edges, levels[-2] if len(levels) > 1 else work, work.shape)
+    edges_found = _on_second_core(_edges, levels[-2] if len(levels) > 1 else work, work.shape)
     lab = cv2.cvtColor(cv2.GaussianBlur(work, (3, 3), 0), cv2.COLOR_BGR2LAB)
     colour = _outlined(_unlike_mat(lab)) + _outlined(_paper_like(lab))
-    edges = edges_found.result()
-    enclosed = _HELPER.submit(_outlined, 255 - edges)
+    edges = edges_found()
+    enclosed = _on_second_core(_outlined, 255 - edges)
     connected = _outlined(edges)
-    regions = enclosed.result() + connected + colour
+    regions = enclosed() + connected + colour
     regions.sort(key=lambda region: region[0], reverse=True)
     return [(hull, quad) for _, hull, quad in regions]
 
@@ -308,11 +333,13 @@ def _nearest_squared(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """(n,): the squared distance from the nearest of points[k] (n, p, 2) to a side of the closed
     polygon polygons[k] (n, s, 2)."""
     side = np.roll(polygons, -1, axis=1) - polygons
-    to_point = points[:, :, None, :] - polygons[:, None]  # (n, point, side, 2)
-    length = np.maximum(np.einsum("nsk,nsk->ns", side, side), 1e-6)
-    along = np.clip(np.einsum("npsk,nsk->nps", to_point, side) / length[:, None], 0, 1)
-    off = to_point - along[..., None] * side[:, None]
-    return np.einsum("npsk,npsk->nps", off, off).min(axis=(1, 2))
+    # coordinates apart: numpy is slow on a last axis of two
+    sx, sy = side[:, None, :, 0], side[:, None, :, 1]  # (n, 1, side)
+    tx = points[:, :, None, 0] - polygons[:, None, :, 0]  # (n, point, side): from each side's start
+    ty = points[:, :, None, 1] - polygons[:, None, :, 1]
+    along = np.clip((tx * sx + ty * sy) / np.maximum(sx * sx + sy * sy, 1e-6), 0, 1)
+    ox, oy = tx - along * sx, ty - along * sy
+    return (ox * ox + oy * oy).min(axis=(1, 2))
 
 
 @functools.cache
