@@ -95,9 +95,13 @@ def follow(frame: np.ndarray, previous: np.ndarray, width: int) -> Detection | N
 
 def _on_second_core(job: Callable[..., T], *args: object) -> Callable[[], T]:
     """Start `job(*args)` on the helper thread; the callable returned gives its result, or runs the job
-    here if the helper has not begun it yet (on a loaded machine: no waiting for a busy core). OpenCV
-    and numpy let go of Python's lock, and each step is too small for OpenCV to split well itself."""
-    future = _HELPER.submit(job, *args)
+    here if the helper has not begun it yet (on a loaded machine: no waiting for a busy core; at
+    interpreter exit: no helper at all). OpenCV and numpy let go of Python's lock, and each step is too
+    small for OpenCV to split well itself."""
+    try:
+        future = _HELPER.submit(job, *args)
+    except RuntimeError:  # the interpreter is shutting down
+        return lambda: job(*args)
     return lambda: job(*args) if future.cancel() else future.result()
 
 
