@@ -37,7 +37,7 @@ PAPER_MIN_L = 150  # Lab lightness (0-255) below which nothing counts as blank p
 PAPER_BELOW_TOP = 40  # blank paper is at most this much darker than the brightest part of the view
 PAPER_CHROMA = 24  # |a - 128| + |b - 128| of blank, nearly grey paper
 LOG_LIGHTNESS = np.clip(130 * np.log((np.arange(256) + 1) / 40.0), 0, 255).astype(np.uint8)
-T = TypeVar("T")
+_T = TypeVar("_T")
 _HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-search")  # a search's second core
 
 
@@ -93,7 +93,7 @@ def follow(frame: np.ndarray, previous: np.ndarray, width: int) -> Detection | N
     return None if found is None else _refine(levels, level, found)
 
 
-def _on_second_core(job: Callable[..., T], *args: object) -> Callable[[], T]:
+def _on_second_core(job: Callable[..., _T], *args: object) -> Callable[[], _T]:
     """Start `job(*args)` on the helper thread; the callable returned gives its result, or runs the job
     here if the helper has not begun it yet (on a loaded machine: no waiting for a busy core; at
     interpreter exit: no helper at all). OpenCV and numpy let go of Python's lock, and each step is too
