@@ -2,8 +2,8 @@
 each judged by fitting its sides to the step edges around it (`outline.py`); the winner is fitted
 again at every finer level of the image pyramid.
 
-Pure functions on numpy images (any resolution: a preview frame or a full still; a search uses a second
-core through one helper thread); no I/O, no state: the live preview's memory (the last outline, the
+Pure functions on numpy images (any resolution: a preview frame or a full still; a search finds its
+edges on a second core through one helper thread); no I/O, no state: the live preview's memory (the last outline, the
 last view searched in vain) lives in `preview.PageFinder`.
 """
 
@@ -38,7 +38,7 @@ PAPER_BELOW_TOP = 40  # blank paper is at most this much darker than the brighte
 PAPER_CHROMA = 24  # |a - 128| + |b - 128| of blank, nearly grey paper
 LOG_LIGHTNESS = np.clip(130 * np.log((np.arange(256) + 1) / 40.0), 0, 255).astype(np.uint8)
 _T = TypeVar("_T")
-_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-search")  # a search's second core
+_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-edges")  # a search's second core
 
 
 def find_page(frame: np.ndarray) -> np.ndarray | None:
@@ -56,16 +56,10 @@ def detect(frame: np.ndarray) -> Detection | None:
     scale = image.shape[1] / levels[-1].shape[1]
     radius = 3.0 * image.shape[1] / (2 * WORK_WIDTH)
     regions, quads = _single_outlines(levels)
-    # the single regions' outlines are judged on the second core while their pairs are outlined here,
-    # then the pairs' outlines are judged half there, half here
-    singles = _on_second_core(outline.fit_many, image, _plausible(quads, levels[-1]) * scale, radius)
-    pairs = _plausible(_pair_outlines(regions, quads, levels[-1]), levels[-1]) * scale
-    half = len(pairs) // 2
-    first_pairs = _on_second_core(outline.fit_many, image, pairs[:half], radius)
-    last_pairs = outline.fit_many(image, pairs[half:], radius)
-    first_pairs_judged = first_pairs()  # before waiting for the singles: done here if not yet begun there
-    judged = singles() + first_pairs_judged + last_pairs
-    fitted = [d for d in judged if d and d.score >= outline.MIN_SCORE]
+    candidates = _plausible(np.concatenate([quads, _pair_outlines(regions, quads, levels[-1])]), levels[-1])
+    fitted = [
+        d for d in outline.fit_many(image, candidates * scale, radius) if d and d.score >= outline.MIN_SCORE
+    ]
     if not fitted:
         return None
     best = max(fitted, key=lambda d: d.score)
@@ -96,8 +90,8 @@ def follow(frame: np.ndarray, previous: np.ndarray, width: int) -> Detection | N
 def _on_second_core(job: Callable[..., _T], *args: object) -> Callable[[], _T]:
     """Start `job(*args)` on the helper thread; the callable returned gives its result, or runs the job
     here if the helper has not begun it yet (on a loaded machine: no waiting for a busy core; at
-    interpreter exit: no helper at all). OpenCV and numpy let go of Python's lock, and each step is too
-    small for OpenCV to split well itself."""
+    interpreter exit: no helper at all). Only OpenCV work goes there (it lets go of Python's lock
+    throughout): jobs with numpy and Python steps measured no faster than the edges alone."""
     try:
         future = _HELPER.submit(job, *args)
     except RuntimeError:  # the interpreter is shutting down
@@ -188,9 +182,7 @@ def _regions(levels: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray | No
     lab = cv2.cvtColor(cv2.GaussianBlur(work, (3, 3), 0), cv2.COLOR_BGR2LAB)
     colour = _outlined(_unlike_mat(lab)) + _outlined(_paper_like(lab))
     edges = edges_found()
-    enclosed = _on_second_core(_outlined, 255 - edges)
-    connected = _outlined(edges)
-    regions = enclosed() + connected + colour
+    regions = _outlined(255 - edges) + _outlined(edges) + colour
     regions.sort(key=lambda region: region[0], reverse=True)
     return [(hull, quad) for _, hull, quad in regions]
 
