@@ -2,14 +2,18 @@
 each judged by fitting its sides to the step edges around it (`outline.py`); the winner is fitted
 again at every finer level of the image pyramid.
 
-Pure functions on numpy images (any resolution: a preview frame or a full still); no I/O, no state:
-the live preview's memory (the last outline, the last view searched in vain) lives in `preview.PageFinder`.
+Pure functions on numpy images (any resolution: a preview frame or a full still; a search finds its
+edges on a second core through one helper thread); no I/O, no state: the live preview's memory (the last outline, the
+last view searched in vain) lives in `preview.PageFinder`.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -33,6 +37,8 @@ PAPER_MIN_L = 150  # Lab lightness (0-255) below which nothing counts as blank p
 PAPER_BELOW_TOP = 40  # blank paper is at most this much darker than the brightest part of the view
 PAPER_CHROMA = 24  # |a - 128| + |b - 128| of blank, nearly grey paper
 LOG_LIGHTNESS = np.clip(130 * np.log((np.arange(256) + 1) / 40.0), 0, 255).astype(np.uint8)
+_T = TypeVar("_T")
+_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-edges")  # a search's second core
 
 
 def find_page(frame: np.ndarray) -> np.ndarray | None:
@@ -45,12 +51,15 @@ def detect(frame: np.ndarray) -> Detection | None:
     """The most paper-like outline in a frame of any size: regions searched at about WORK_WIDTH,
     outlines judged at twice that, the winner's sides fitted again at every finer level."""
     levels = _pyramid(frame)
-    quads = _candidates(levels)
     judge = max(len(levels) - 2, 0)
     image = levels[judge]
     scale = image.shape[1] / levels[-1].shape[1]
     radius = 3.0 * image.shape[1] / (2 * WORK_WIDTH)
-    fitted = [d for d in outline.fit_many(image, quads * scale, radius) if d and d.score >= outline.MIN_SCORE]
+    regions, quads = _single_outlines(levels)
+    candidates = _plausible(np.concatenate([quads, _pair_outlines(regions, quads, levels[-1])]), levels[-1])
+    fitted = [
+        d for d in outline.fit_many(image, candidates * scale, radius) if d and d.score >= outline.MIN_SCORE
+    ]
     if not fitted:
         return None
     best = max(fitted, key=lambda d: d.score)
@@ -76,6 +85,18 @@ def follow(frame: np.ndarray, previous: np.ndarray, width: int) -> Detection | N
     level = min(range(len(levels)), key=lambda i: abs(levels[i].shape[1] - width))
     found = track(levels[level], previous * (levels[level].shape[1] / width))
     return None if found is None else _refine(levels, level, found)
+
+
+def _on_second_core(job: Callable[..., _T], *args: object) -> Callable[[], _T]:
+    """Start `job(*args)` on the helper thread; the callable returned gives its result, or runs the job
+    here if the helper has not begun it yet (on a loaded machine: no waiting for a busy core; at
+    interpreter exit: no helper at all). Only OpenCV work goes there (it lets go of Python's lock
+    throughout): jobs with numpy and Python steps measured no faster than the edges alone."""
+    try:
+        future = _HELPER.submit(job, *args)
+    except RuntimeError:  # the interpreter is shutting down
+        return lambda: job(*args)
+    return lambda: job(*args) if future.cancel() else future.result()
 
 
 def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
@@ -118,42 +139,57 @@ def _refine(levels: list[np.ndarray], level: int, found: Detection) -> Detection
 # --- candidates ---
 
 
-def _candidates(levels: list[np.ndarray]) -> np.ndarray:
-    """(n, 4, 2) outlines at the work level: around regions singly, and around the largest merged
-    with a touching one (the pages of an open booklet; a page split by a shadow's edge)."""
-    h, w = levels[-1].shape[:2]
+def _single_outlines(levels: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct outlines (n, 4, 2, at the work level) around single regions, and those regions' hulls."""
+    w = levels[-1].shape[1]
     regions: list[np.ndarray] = []
-    quads: list[np.ndarray] = []
-    for hull in _regions(levels):
-        quad = _quad(hull)
+    quads = np.zeros((0, 4, 2), np.float32)
+    for hull, quad in _regions(levels):
         if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
             regions.append(hull)
-            quads.append(quad)
+            quads = np.concatenate([quads, quad[None]])
+    return regions, quads
+
+
+def _pair_outlines(regions: list[np.ndarray], quads: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """Further distinct outlines (m, 4, 2) around the largest regions merged with a touching one (the
+    pages of an open booklet; a page split by a shadow's edge)."""
+    distance = SAME_QUAD * work.shape[1]
+    known = len(quads)
     for i, j in _touching_pairs(regions):
         quad = _quad(np.vstack([regions[i], regions[j]]))
-        if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
-            quads.append(quad)
-    if not quads:
-        return np.zeros((0, 4, 2), np.float32)
-    ordered = order_many(np.array(quads))
-    return ordered[outline.plausible(ordered, w, h)]
+        if quad is not None and not _near_any(quad, quads, distance):
+            quads = np.concatenate([quads, quad[None]])
+    return quads[known:]
 
 
-def _near_any(quad: np.ndarray, others: list[np.ndarray], distance: float) -> bool:
-    return bool(others) and bool((np.abs(np.array(others) - quad).max(axis=(1, 2)) <= distance).any())
+def _plausible(quads: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """(n, 4, 2): the outlines that could be a document, clockwise from the top-left."""
+    ordered = order_many(quads)
+    return ordered[outline.plausible(ordered, work.shape[1], work.shape[0])]
 
 
-def _regions(levels: list[np.ndarray]) -> list[np.ndarray]:
-    """Convex hulls of large regions, largest first: regions that edges enclose (robust to shadows
-    and to fingers), connected edges (a document's outline with its own print), regions unlike the
-    mat seen at the view's border, and blank paper."""
+def _near_any(quad: np.ndarray, others: np.ndarray, distance: float) -> bool:
+    return bool(len(others)) and bool((np.abs(others - quad).max(axis=(1, 2)) <= distance).any())
+
+
+def _regions(levels: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Convex hulls of large regions, largest first, each with its largest quadrilateral: regions that
+    edges enclose (robust to shadows and to fingers), connected edges (a document's outline with its
+    own print), regions unlike the mat seen at the view's border, and blank paper."""
     work = levels[-1]
+    edges_found = _on_second_core(_edges, levels[-2] if len(levels) > 1 else work, work.shape)
     lab = cv2.cvtColor(cv2.GaussianBlur(work, (3, 3), 0), cv2.COLOR_BGR2LAB)
-    edges = _edges(levels[-2] if len(levels) > 1 else work, work.shape)
-    masks = [255 - edges, edges, _unlike_mat(lab), _paper_like(lab)]
-    hulls = [hull for mask in masks for hull in _hulls(mask)]
-    hulls.sort(key=cv2.contourArea, reverse=True)
-    return hulls
+    colour = _outlined(_unlike_mat(lab)) + _outlined(_paper_like(lab))
+    edges = edges_found()
+    regions = _outlined(255 - edges) + _outlined(edges) + colour
+    regions.sort(key=lambda region: region[0], reverse=True)
+    return [(hull, quad) for _, hull, quad in regions]
+
+
+def _outlined(mask: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray | None]]:
+    """The area, hull and largest quadrilateral of each of a mask's `_hulls`."""
+    return [(cv2.contourArea(hull), hull, _quad(hull, convex=True)) for hull in _hulls(mask)]
 
 
 def _edges(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -236,11 +272,16 @@ def _hulls(mask: np.ndarray) -> list[np.ndarray]:
 def _largest_core(region: np.ndarray, square: np.ndarray) -> np.ndarray | None:
     """The outline points of the largest part of a region that a square can sweep without passing
     through a neck narrower than itself (a page without the hand whose fingers lie on it)."""
-    cores, areas = _components(cv2.erode(region, square))
-    if len(areas) < 2:
+    eroded = cv2.erode(region, square)
+    x, y, w, h = cv2.boundingRect(eroded)  # labelled only where it is left: the same labels, in less time
+    count, cores = cv2.connectedComponents(eroded[y : y + h, x : x + w], connectivity=4)
+    if count < 2:
         return None
-    largest = 1 + int(np.argmax(areas[1:]))
-    part = cv2.dilate(cv2.compare(cores, largest, cv2.CMP_EQ), square) & region
+    if count > 2:  # one core (the usual case) is the eroded region itself
+        areas = np.bincount(cores.ravel(), minlength=count)
+        eroded = np.zeros_like(region)
+        eroded[y : y + h, x : x + w] = cv2.compare(cores, 1 + int(np.argmax(areas[1:])), cv2.CMP_EQ)
+    part = cv2.dilate(eroded, square) & region
     contours, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     return np.vstack(contours) if contours else None
 
@@ -288,11 +329,13 @@ def _nearest_squared(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """(n,): the squared distance from the nearest of points[k] (n, p, 2) to a side of the closed
     polygon polygons[k] (n, s, 2)."""
     side = np.roll(polygons, -1, axis=1) - polygons
-    to_point = points[:, :, None, :] - polygons[:, None]  # (n, point, side, 2)
-    length = np.maximum(np.einsum("nsk,nsk->ns", side, side), 1e-6)
-    along = np.clip(np.einsum("npsk,nsk->nps", to_point, side) / length[:, None], 0, 1)
-    off = to_point - along[..., None] * side[:, None]
-    return np.einsum("npsk,npsk->nps", off, off).min(axis=(1, 2))
+    # coordinates apart: numpy is slow on a last axis of two
+    sx, sy = side[:, None, :, 0], side[:, None, :, 1]  # (n, 1, side)
+    tx = points[:, :, None, 0] - polygons[:, None, :, 0]  # (n, point, side): from each side's start
+    ty = points[:, :, None, 1] - polygons[:, None, :, 1]
+    along = np.clip((tx * sx + ty * sy) / np.maximum(sx * sx + sy * sy, 1e-6), 0, 1)
+    ox, oy = tx - along * sx, ty - along * sy
+    return (ox * ox + oy * oy).min(axis=(1, 2))
 
 
 @functools.cache
@@ -301,9 +344,9 @@ def _combinations(n: int) -> np.ndarray:
     return np.array(list(itertools.combinations(range(n), 4)), np.intp).T.copy()
 
 
-def _quad(hull_points: np.ndarray) -> np.ndarray | None:
-    """The largest quadrilateral on the convex hull's corners."""
-    hull = cv2.convexHull(hull_points.astype(np.float32))
+def _quad(hull_points: np.ndarray, convex: bool = False) -> np.ndarray | None:
+    """The largest quadrilateral on the convex hull's corners (`convex`: the points are that hull)."""
+    hull = hull_points.reshape(-1, 1, 2) if convex else cv2.convexHull(hull_points.astype(np.float32))
     approx = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True)
     if len(approx) > 12:
         approx = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
