@@ -285,10 +285,13 @@ class Keypad(Panel):
 
 
 def font_to_fit(text: str, size: float, width: float) -> float:
-    """`size`, or smaller so that the text's longest word fits `width` (a word is never broken)."""
+    """`size`, or smaller so that the text's longest word fits `width` on one line, as the line
+    breaker measures it (a pixel to spare; glyph advances round at the smaller size, so a little
+    more)."""
     measure = CoreLabel(font_size=size)
     widest = max((measure.get_extents(word)[0] for word in text.split()), default=0)
-    return size if widest <= width else size * width / widest
+    room = width - 1
+    return size if widest <= room else size * room / widest * 0.97
 
 
 def type_key(value: str, key: str, limit: int = 0) -> str:
