@@ -38,7 +38,10 @@ class MaterialsScreen(FlowScreen):
         ui.flow.bus.subscribe("camera.preview", self._on_preview)
 
     def frame_state(self) -> tuple:
-        return (*super().frame_state(), self.flow.auto_capture)  # the auto-capture switch's label
+        return (
+            *super().frame_state(),
+            self.flow.auto_capture,
+        )  # the auto-capture switch's label, in the footer
 
     def refresh(self) -> None:
         self.panels = {}
@@ -50,7 +53,7 @@ class MaterialsScreen(FlowScreen):
         self.panels = {}
 
     def update(self) -> None:
-        """Only what a capture changes: the auto-capture line and the capture buttons in place, and
+        """Only what a capture changes: the auto-capture hint and the capture buttons in place, and
         the panel of a material whose pages changed; the preview and the rest stay as they are."""
         if self.materials is None or self._fingers or self.frame_state() != self.built_frame:
             super().update()
@@ -91,7 +94,7 @@ class MaterialsScreen(FlowScreen):
         left.add_widget(Text(self.ui.tr("ui.materials.prompt"), t.body, bold=True))
         self.preview = Preview()
         left.add_widget(self.preview)
-        left.add_widget(self._auto_line())
+        left.add_widget(self._auto_hint())
         row.add_widget(left)
         items = [self._material(m) for m in self.flow.service.materials_to_photograph]
         scroll = ScrollView(do_scroll_x=False, size_hint_x=0.5)
@@ -109,24 +112,9 @@ class MaterialsScreen(FlowScreen):
             return self.ui.tr("ui.materials.auto_next", name=target.name)
         return self.ui.tr("ui.materials.auto_off" if not flow.auto_capture else "ui.materials.all_done")
 
-    def _auto_line(self) -> Widget:
-        t = self.t
-        flow = self.flow
-        line = BoxLayout(size_hint_y=None, height=t.touch, spacing=t.gap * 0.5)
-        hint = self.auto_hint = Text(self._auto_text(), t.small, color=theme.MUTED)
-        hint.bind(height=lambda *_: setattr(line, "height", max(t.touch, hint.height)))
-        line.add_widget(hint)
-        key = "ui.materials.auto_turn_off" if flow.auto_capture else "ui.materials.auto_turn_on"
-        toggle = BigButton(
-            self.ui.tr(key),
-            t,
-            lambda: flow.set_auto_capture(not flow.auto_capture),
-            primary=False,
-            size_hint_x=None,
-            width=t.mm(55),
-        )
-        line.add_widget(self.action("auto", toggle))
-        return line
+    def _auto_hint(self) -> Widget:
+        self.auto_hint = Text(self._auto_text(), self.t.small, color=theme.MUTED)
+        return self.auto_hint
 
     def _material(self, material: Material) -> Widget:
         t = self.t
@@ -193,4 +181,17 @@ class MaterialsScreen(FlowScreen):
         return row
 
     def footer_actions(self) -> list[tuple[str, Widget]]:
-        return [self.footer_button("next", "ui.next", self.flow.finish_materials)]
+        # the switch sits in the footer, not under the preview: there its line took the preview's
+        # room on a small panel in elderly mode
+        flow = self.flow
+        switch = "ui.materials.auto_turn_off" if flow.auto_capture else "ui.materials.auto_turn_on"
+        return [
+            self.footer_button(
+                "auto",
+                switch,
+                lambda: flow.set_auto_capture(not flow.auto_capture),
+                width_mm=55,
+                primary=False,
+            ),
+            self.footer_button("next", "ui.next", self.flow.finish_materials),
+        ]
