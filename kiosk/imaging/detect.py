@@ -3,8 +3,8 @@ each judged by fitting its sides to the step edges around it (`outline.py`); the
 again at every finer level of the image pyramid.
 
 Pure functions on numpy images (any resolution: a preview frame or a full still; a search finds its
-edges on a second core through one helper thread); no I/O, no state: the live preview's memory (the last outline, the
-last view searched in vain) lives in `preview.PageFinder`.
+edges on a second core through one helper thread); no I/O, no state: the live preview's memory (the
+last outline, the last view searched in vain) lives in `preview.PageFinder`.
 """
 
 from __future__ import annotations

@@ -112,14 +112,22 @@ class FlowScreen(Screen):
         return state is not None and state == self.built_state
 
     def update(self) -> None:
-        """The flow changed: show its new state (screens may do less than a full rebuild). Never
-        under a finger: a button rebuilt between press and release would lose the press."""
+        """The flow changed: show its new state. Never under a finger: a button rebuilt between
+        press and release would lose the press. While the frame around the body shows what it was
+        built with, a screen may bring its body up to date in place (`change_in_place`)."""
         if self._up_to_date():
             return
         if self._fingers:
             self._stale = True
             return
+        if self.frame_state() == self.built_frame and self.change_in_place():
+            return
         self.refresh()
+
+    def change_in_place(self) -> bool:
+        """Bring the body up to date without rebuilding the screen; False when it must be rebuilt
+        (the default)."""
+        return False
 
     def on_touch_down(self, touch) -> bool:
         self._fingers.add(touch.uid)

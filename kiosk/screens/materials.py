@@ -2,7 +2,7 @@
 by itself (or by the capture button); per material its pages, each with its quality warnings and a
 retake button.
 
-A capture starting or ending changes the screen in place (`update`): rebuilding all of it twice a page
+A capture starting or ending changes the screen in place (`change_in_place`): rebuilding all of it twice a page
 left some 17,000 objects of Kivy garbage each time, and the app's memory crept by 35-50 MB over ten
 pages (docs/ui.md, "Memory")."""
 
@@ -38,10 +38,8 @@ class MaterialsScreen(FlowScreen):
         ui.flow.bus.subscribe("camera.preview", self._on_preview)
 
     def frame_state(self) -> tuple:
-        return (
-            *super().frame_state(),
-            self.flow.auto_capture,
-        )  # the auto-capture switch's label, in the footer
+        # and the label of the auto-capture switch, in the footer
+        return (*super().frame_state(), self.flow.auto_capture)
 
     def refresh(self) -> None:
         self.panels = {}
@@ -52,14 +50,12 @@ class MaterialsScreen(FlowScreen):
         self.preview = self.materials = self.auto_hint = None
         self.panels = {}
 
-    def update(self) -> None:
+    def change_in_place(self) -> bool:
         """Only what a capture changes: the auto-capture hint and the capture buttons in place, and
         the panel of a material whose pages changed; the preview and the rest stay as they are."""
-        if self.materials is None or self._fingers or self.frame_state() != self.built_frame:
-            super().update()
-            return
-        if self.auto_hint is not None:
-            self.auto_hint.text = self._auto_text()
+        if self.materials is None or self.auto_hint is None:
+            return False
+        self.auto_hint.text = self._auto_text()
         materials = self.flow.service.materials_to_photograph
         changed = [m for m in materials if self._pages_state(m) != self.panels[m.key][0]]
         for material in changed:  # pages renumber when one is retaken: drop every old name first
@@ -75,6 +71,7 @@ class MaterialsScreen(FlowScreen):
         for material in materials:
             button = self.actions[f"capture:{material.key}"]
             button.text, button.disabled = self._capture_button(material)
+        return True
 
     def _on_preview(self, event: Event) -> None:
         if self.preview is not None and self.manager and self.manager.current == self.name:
@@ -157,9 +154,8 @@ class MaterialsScreen(FlowScreen):
     def _capture_button(self, material: Material) -> tuple[str, bool]:
         """The capture button's label, and whether it is disabled (while any page is being taken)."""
         busy = self.flow.capturing == material.key
-        return self.ui.tr("ui.materials.capturing_short" if busy else "ui.materials.capture"), bool(
-            self.flow.capturing
-        )
+        label = self.ui.tr("ui.materials.capturing_short" if busy else "ui.materials.capture")
+        return label, bool(self.flow.capturing)
 
     def _page(self, index: int, number: int, page: Page) -> Widget:
         t = self.t

@@ -61,15 +61,15 @@ class ReceiptScreen(FlowScreen):
     def frame_state(self) -> tuple:
         return (*super().frame_state(), self.flow.submitted)
 
-    def update(self) -> None:
+    def change_in_place(self) -> bool:
         """The printer's progress changes only its line: the receipt's image and its QR code are not
         made again (three times a receipt, 5 MB each, before)."""
-        if self.status is None or self._fingers or self.frame_state() != self.built_frame:
-            super().update()
-            return
+        if self.status is None:
+            return False
         self.actions.pop("reprint", None)
         self.status.clear_widgets()
         self.status.add_widget(print_status(self))
+        return True
 
     def forget(self) -> None:
         super().forget()
