@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from kivy.core.text import Label as CoreLabel
@@ -56,10 +57,11 @@ class ChineseWrap:
             return
         self._wrapped_for = wrapped_for
         core = CoreLabel(font_name=self.font_name, font_size=self.font_size, bold=self.bold)
-        self._broken = break_lines(self.source_text, width - 1, lambda s: core.get_extents(s)[0])
+        width_of = functools.cache(lambda text: core.get_extents(text)[0])  # each line measured once
+        self._broken = break_lines(self.source_text, width - 1, width_of)
         # Kivy is given the longest line's width (and a pixel to spare, so it never breaks a line
         # again): a piece too wide for the label stays whole, and the fit check reports it
-        widest = max(core.get_extents(line)[0] for line in self._broken.split("\n"))
+        widest = max(width_of(line) for line in self._broken.split("\n"))
         self.text_size = (widest + 1, None)
         self.text = self._broken
 
