@@ -22,9 +22,12 @@ from pathlib import Path
 PAGES = 10
 SERVICE = "senior-age-allowance"
 # three residents in a row, each choosing a different service, going on to the ID card and back to
-# the attract screen: the catalog and the ID-card screen are built ahead, the guide on the touch,
-# and "back" finds every screen kept
-ROUNDS = ("senior-age-allowance", "birth-registration", "disability-two-subsidies")
+# the attract screen, with the seconds each looks at a screen before touching it: the catalog, each
+# service's guide and the ID-card screen are built while they read, and "back" finds every screen
+# kept. The third taps at once, a few frames after each screen is shown, the last tile: its guide
+# is built on the touch.
+ROUNDS = (("birth-registration", 1.0), ("disability-two-subsidies", 1.0), ("senior-age-allowance", 0.0))
+IMPATIENT_FRAMES = 5
 
 
 def child(figure: str, config_path: str, started: float) -> dict:
@@ -77,11 +80,13 @@ def touch_to_drawn(app) -> dict[str, list[float]]:
     from kiosk.screens.autopilot import Finger
 
     times: dict[str, list[float]] = {"kept": [], "built": [], "app": [], "redraw": []}
-    for service in ROUNDS:
+    for service, reading_s in ROUNDS:
         for name in ("start", f"service:{service}", "next", "back", "back", "back"):
             pump_until(lambda name=name: name in app.screen(app.flow.step).actions)
-            for _ in range(5):  # the screens built ahead are built on these frames
+            read_until = time.monotonic() + reading_s
+            for _ in range(IMPATIENT_FRAMES):
                 EventLoop.idle()
+            pump_until(lambda read_until=read_until: time.monotonic() > read_until)
             widget = app.screen(app.flow.step).actions[name]
             before, frame = app.manager.current, Clock.frames_displayed
             finger = Finger(*widget.to_window(*widget.center))
@@ -178,8 +183,7 @@ def main() -> None:
         f"touch to next screen drawn: median {statistics.median(drawn):.0f} ms, "
         f"max {max(drawn):.0f} ms over {len(drawn)} touches (goal < 100 ms); "
         f"screen kept or built ahead: median {statistics.median(touch['kept']):.0f} ms "
-        f"({len(touch['kept'])} touches), built on the touch: median "
-        f"{statistics.median(touch['built']):.0f} ms ({len(touch['built'])}); the app's own part "
+        f"({len(touch['kept'])} touches), built on the touch: {touch['built']} ms; the app's own part "
         f"median {statistics.median(touch['app']):.0f} ms (max {max(touch['app']):.0f}); "
         f"a full redraw of an unchanged screen (software GL under Xvfb) median "
         f"{statistics.median(touch['redraw']):.0f} ms; load average {os.getloadavg()[0]:.1f}"

@@ -112,6 +112,22 @@ def person_from_card(card: CardData) -> Person:
     )
 
 
+class FlowView:
+    """The flow as a touch not yet made would leave it: the values that touch changes, the flow's
+    own for everything else. Its methods are the flow's, so a control built on it drives the flow
+    itself; it changes nothing by being looked at."""
+
+    def __init__(self, flow: FlowController, **changed: Any) -> None:
+        self._flow = flow
+        self.__dict__.update(changed)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._flow, name)
+
+    def path(self) -> list[Step]:
+        return FlowController.path(self)  # type: ignore[arg-type]  # from the values changed
+
+
 class FlowController:
     def __init__(
         self,
@@ -349,6 +365,10 @@ class FlowController:
         self.service = self.catalog.get(code)
         self.application = Application(service_code=code, channel=self.channel, agent=self.agent)
         self._go(Step.GUIDE)
+
+    def as_if_chosen(self, code: str) -> FlowView:
+        """The flow as `choose_service(code)` would leave it, for a screen built ahead of the touch."""
+        return FlowView(self, step=Step.GUIDE, service=self.catalog.get(code), help_open=False)
 
     def print_notice(self) -> None:
         """Print the one-time notice (一次性告知单) for a resident who lacks a material."""

@@ -17,7 +17,7 @@ from kivy.core.window import Window
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import fonts, memory, sdnotify
-from kiosk.flow.controller import Step
+from kiosk.flow.controller import FlowView, Step
 from kiosk.flow.terminal import Terminal
 from kiosk.screens import theme
 from kiosk.screens.agent import AgentCasesScreen, AgentSignInScreen, ConsentScreen
@@ -141,8 +141,7 @@ class KioskApp(App):
             self.manager.current = screen.name
         else:
             screen.update()
-        if screen.ahead:
-            self._build_ahead_when_drawn()
+        self._build_ahead_when_drawn()
 
     def _build_ahead_when_drawn(self) -> None:
         """Once the screen now shown has been drawn, build the screens that usually come next
@@ -155,12 +154,27 @@ class KioskApp(App):
             if Clock.frames_displayed == shown_at:
                 Clock.schedule_once(build, 0)
                 return
-            for step in self.screen(shown_step).ahead:
+            shown = self.screen(shown_step)
+            for step in shown.ahead:
                 screen = self.screen(step)
                 screen.enter()
                 screen.show()
+            self._prepare_one_a_frame(shown_step, shown.views_ahead())
 
         Clock.schedule_once(build, 0)
+
+    def _prepare_one_a_frame(self, shown_step: Step, views: list[tuple[Step, FlowView]]) -> None:
+        """Screens for states the flow is not in yet, one a frame: a touch meanwhile waits for one
+        build at most."""
+
+        def prepare(_dt: float) -> None:
+            if self.flow.step != shown_step or not views:
+                return
+            step, view = views.pop(0)
+            self.screen(step).prepare(view)
+            Clock.schedule_once(prepare, 0)
+
+        Clock.schedule_once(prepare, 0)
 
     def _collect_when_quiet(self, _dt: float) -> None:
         # the screen's touches only: the flow also counts hands on the mat, but no screen is built

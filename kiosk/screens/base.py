@@ -3,14 +3,16 @@ and a footer with "back" and "start over"; over it the help card and the idle co
 
 Screens rebuild from the flow's state and keep no business state of their own. A screen that says
 what it shows (`shown_state`) is kept while that is unchanged: going back to it, or arriving at one
-built ahead of time (`ahead`), only draws it.
+built ahead of time (`ahead`), only draws it. A screen may also be built ahead for a state the flow
+is not in yet (`prepare`, for `views_ahead`): the guide of each service on the catalog.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import ClassVar, cast
 
 from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
@@ -20,7 +22,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.config import Config
-from kiosk.flow.controller import FlowController, Step
+from kiosk.flow.controller import FlowController, FlowView, Step
 from kiosk.flow.devices import DeviceService
 from kiosk.screens import theme
 from kiosk.screens.theme import Theme
@@ -49,6 +51,17 @@ class Ui:
         self.theme = Theme.for_screen(self.config.screen, on)
 
 
+@dataclass
+class Built:
+    """A screen's widgets and what they were built from, kept aside (`FlowScreen.prepare`)."""
+
+    widgets: list[Widget]
+    actions: dict[str, Widget]
+    state: tuple
+    frame: tuple
+    at_frame: int
+
+
 class FlowScreen(Screen):
     step: ClassVar[Step]
     title_key: ClassVar[str]
@@ -66,6 +79,8 @@ class FlowScreen(Screen):
         self.actions: dict[str, Widget] = {}
         self._fingers: set[int] = set()
         self._stale = False
+        self._view: FlowView | None = None  # the flow as `prepare` builds for
+        self._prepared: dict[tuple, Built] = {}
 
     @property
     def t(self) -> Theme:
@@ -73,7 +88,8 @@ class FlowScreen(Screen):
 
     @property
     def flow(self) -> FlowController:
-        return self.ui.flow
+        # while `prepare` builds: the flow as it would be, which reads like the flow
+        return cast(FlowController, self._view or self.ui.flow)
 
     def action(self, name: str, widget: Widget) -> Widget:
         """Register a control under a stable name (for the demo's autopilot and UI tests)."""
@@ -103,9 +119,51 @@ class FlowScreen(Screen):
         return (*self.overlay_state(), self.ui.elderly, notice, service, tuple(flow.path()))
 
     def show(self) -> None:
-        """Bring the widgets up to date with the flow: rebuilt unless they already show its state."""
-        if not self._up_to_date():
+        """Bring the widgets up to date with the flow: rebuilt unless they already show its state
+        or were prepared for it."""
+        prepared, self._prepared = self._prepared, {}
+        if self._up_to_date():
+            return
+        built = prepared.get(self.state())
+        if built is None:
             self.refresh()
+        else:
+            self._stale = False
+            self._install(built)
+
+    def views_ahead(self) -> list[tuple[Step, FlowView]]:
+        """Screens to `prepare` while this one is shown, each with the flow as it would be."""
+        return []
+
+    def prepare(self, view: FlowView) -> None:
+        """Build this screen, not shown now, as it would show `view`, and keep it aside: if the flow
+        gets there, showing it only has to draw it. What it shows now is kept aside too."""
+        if self.manager is not None and self.manager.current == self.name:
+            return
+        self._view = view
+        try:
+            state = self.state()
+            if state is not None and state not in self._prepared:  # None: it cannot tell
+                self._put_aside()
+                self.refresh()
+                self._put_aside()
+        finally:
+            self._view = None
+
+    def _put_aside(self) -> None:
+        if self.built_state is not None and self.children:
+            widgets = list(reversed(self.children))  # in the order they were added
+            self._prepared[self.built_state] = Built(
+                widgets, self.actions, self.built_state, self.built_frame, self.built_at_frame
+            )
+        self._drop()
+
+    def _install(self, built: Built) -> None:
+        self.clear_widgets()
+        for widget in built.widgets:
+            self.add_widget(widget)
+        self.actions = built.actions
+        self.built_state, self.built_frame, self.built_at_frame = built.state, built.frame, built.at_frame
 
     def _up_to_date(self) -> bool:
         state = self.state()
@@ -147,6 +205,10 @@ class FlowScreen(Screen):
 
     def forget(self) -> None:
         """Drop the widgets, and with them whatever they showed of the last resident."""
+        self._drop()
+        self._prepared = {}
+
+    def _drop(self) -> None:
         self.clear_widgets()
         self.actions = {}
         self.built_state = None

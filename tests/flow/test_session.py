@@ -90,6 +90,19 @@ def resident_case(terminal, rig):
     return submit_rest(terminal, rig)
 
 
+def test_the_flow_as_choosing_a_service_would_leave_it_is_what_choosing_it_does(terminal):
+    flow = terminal.flow
+    flow.start()
+    for service in flow.services("", ""):
+        flow.show_help()  # choosing closes it
+        view = flow.as_if_chosen(service.code)
+        foreseen = (view.step, view.service, view.help_open, view.path(), view.print_state)
+        assert (flow.step, flow.help_open) == (Step.CATALOG, True)  # looking ahead changed nothing
+        flow.choose_service(service.code)
+        assert foreseen == (flow.step, flow.service, flow.help_open, flow.path(), flow.print_state)
+        flow.back()
+
+
 def test_idle_session_counts_down_then_wipes_everything_personal(terminal, rig):
     flow = terminal.flow
     clock = FakeClock()
