@@ -141,26 +141,20 @@ def _refine(levels: list[np.ndarray], level: int, found: Detection) -> Detection
 
 def _single_outlines(levels: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct outlines (n, 4, 2, at the work level) around single regions, and those regions' hulls."""
-    w = levels[-1].shape[1]
-    regions: list[np.ndarray] = []
-    quads = np.zeros((0, 4, 2), np.float32)
-    for hull, quad in _regions(levels):
-        if quad is not None and not _near_any(quad, quads, SAME_QUAD * w):
-            regions.append(hull)
-            quads = np.concatenate([quads, quad[None]])
-    return regions, quads
+    found = [(hull, quad) for hull, quad in _regions(levels) if quad is not None]
+    quads = np.array([quad for _, quad in found], np.float32).reshape(-1, 4, 2)
+    kept = _distinct(quads, SAME_QUAD * levels[-1].shape[1])
+    return [found[i][0] for i in kept], quads[kept]
 
 
 def _pair_outlines(regions: list[np.ndarray], quads: np.ndarray, work: np.ndarray) -> np.ndarray:
     """Further distinct outlines (m, 4, 2) around the largest regions merged with a touching one (the
     pages of an open booklet; a page split by a shadow's edge)."""
-    distance = SAME_QUAD * work.shape[1]
-    known = len(quads)
-    for i, j in _touching_pairs(regions):
-        quad = _quad(np.vstack([regions[i], regions[j]]))
-        if quad is not None and not _near_any(quad, quads, distance):
-            quads = np.concatenate([quads, quad[None]])
-    return quads[known:]
+    merged = [_quad(np.vstack([regions[i], regions[j]])) for i, j in _touching_pairs(regions)]
+    pairs = np.array([quad for quad in merged if quad is not None], np.float32).reshape(-1, 4, 2)
+    both = np.concatenate([quads, pairs])
+    kept = _distinct(both, SAME_QUAD * work.shape[1])  # keeps every one of `quads`: they are distinct
+    return both[kept[len(quads) :]]
 
 
 def _plausible(quads: np.ndarray, work: np.ndarray) -> np.ndarray:
@@ -169,8 +163,15 @@ def _plausible(quads: np.ndarray, work: np.ndarray) -> np.ndarray:
     return ordered[outline.plausible(ordered, work.shape[1], work.shape[0])]
 
 
-def _near_any(quad: np.ndarray, others: np.ndarray, distance: float) -> bool:
-    return bool(len(others)) and bool((np.abs(others - quad).max(axis=(1, 2)) <= distance).any())
+def _distinct(quads: np.ndarray, distance: float) -> list[int]:
+    """Indices of the outlines (n, 4, 2) kept in order: each one not within `distance` (at every
+    corner) of one kept before it."""
+    near = (np.abs(quads[:, None] - quads[None]).max(axis=(2, 3)) <= distance).tolist()
+    kept: list[int] = []
+    for i, row in enumerate(near):
+        if not any(row[j] for j in kept):
+            kept.append(i)
+    return kept
 
 
 def _regions(levels: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -351,8 +352,8 @@ def _quad(hull_points: np.ndarray, convex: bool = False) -> np.ndarray | None:
     if len(approx) > 12:
         approx = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
     approx = approx.reshape(-1, 2)
-    if len(approx) < 4:
-        return None
+    if len(approx) <= 4:
+        return approx.astype(np.float32) if len(approx) == 4 else None
     a, b, c, d = _combinations(len(approx))  # each of the m quadrilaterals in hull order
     x, y = approx[:, 0:1], approx[:, 1]
     cross = x * y - (x * y).T  # [i, j]: twice the signed area of the triangle (origin, i, j)

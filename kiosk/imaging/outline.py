@@ -59,12 +59,6 @@ def order_many(quads: np.ndarray) -> np.ndarray:
     return np.take_along_axis(pts, ((start[:, None] + np.arange(4)) % 4)[..., None], axis=1)
 
 
-def _from_top_left(quad: np.ndarray) -> tuple[np.ndarray, int]:
-    """A clockwise quadrilateral rolled to start at its top-left corner, and by how much."""
-    start = int(np.argmin(quad.sum(axis=1)))
-    return np.roll(quad, -start, axis=0), start
-
-
 def plausible(quads: np.ndarray, w: int, h: int) -> np.ndarray:
     """(n,): which clockwise quadrilaterals could be a document lying under the camera: size, shape
     and corners near square."""
@@ -119,17 +113,24 @@ def fit_many(
     )
     mean_support = np.where(border, BORDER_SUPPORT, support).mean(axis=1)
     weakest_seen = np.where(border, np.inf, support).min(axis=1)
-    visible = ~border & ~weak
-    for k in np.flatnonzero(valid):
-        c = corners[k]
-        if not cv2.isContourConvex(c.reshape(-1, 1, 2)):
-            continue
-        area = cv2.contourArea(c) / (h * w)
-        score = float(mean_support[k]) * float(weakest_seen[k]) ** 0.5 + AREA_WEIGHT * np.sqrt(area)
-        ordered, start = _from_top_left(c)
-        seen = tuple(visible[k, (start + np.arange(4)) % 4].tolist())
-        results[index[k]] = Detection(ordered, score, bool(border[k].any()), seen)
+    x, y = corners[..., 0].astype(np.float64), corners[..., 1].astype(np.float64)
+    area = np.abs(np.sum(x * y[:, NEXT] - x[:, NEXT] * y, axis=1)) / (2 * h * w)
+    score = mean_support * np.sqrt(weakest_seen) + AREA_WEIGHT * np.sqrt(area)
+    start = np.argmin(corners.sum(axis=2), axis=1)[:, None]  # each outline from its top-left corner
+    roll = (start + np.arange(4)) % 4
+    ordered = np.take_along_axis(corners, roll[..., None], axis=1)
+    seen = np.take_along_axis(~border & ~weak, roll, axis=1).tolist()
+    cut_off = border.any(axis=1).tolist()
+    for k in np.flatnonzero(valid & _convex(corners)).tolist():
+        results[index[k]] = Detection(ordered[k], float(score[k]), cut_off[k], tuple(seen[k]))
     return results
+
+
+def _convex(quads: np.ndarray) -> np.ndarray:
+    """(n,): which quadrilaterals turn the same way, strictly, at every corner (cv2.isContourConvex)."""
+    sides = quads[:, NEXT] - quads
+    turn = sides[..., 0] * sides[:, NEXT, 1] - sides[..., 1] * sides[:, NEXT, 0]
+    return (turn > 0).all(axis=1) | (turn < 0).all(axis=1)
 
 
 def _sides(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
