@@ -256,11 +256,11 @@ def _hulls(mask: np.ndarray) -> list[np.ndarray]:
         component = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
         contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         hull = _hull(np.vstack(contours), (x, y))
+        cv2.drawContours(component, contours, -1, 1, -1)  # print inside a page is no neck
         if _borders(hull, w, h) < 3:
             hulls.append(hull)
-            if area > SOLID * cv2.contourArea(hull):
+            if cv2.countNonZero(component) > SOLID * cv2.contourArea(hull):
                 continue
-        cv2.drawContours(component, contours, -1, 1, -1)
         for square in squares:
             core = _largest_core(component, square)
             if core is None:  # nothing this wide in it: nothing wider either
