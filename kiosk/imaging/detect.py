@@ -166,11 +166,13 @@ def _plausible(quads: np.ndarray, work: np.ndarray) -> np.ndarray:
 def _distinct(quads: np.ndarray, distance: float) -> list[int]:
     """Indices of the outlines (n, 4, 2) kept in order: each one not within `distance` (at every
     corner) of one kept before it."""
-    near = (np.abs(quads[:, None] - quads[None]).max(axis=(2, 3)) <= distance).tolist()
+    near = np.abs(quads[:, None] - quads[None]).max(axis=(2, 3)) <= distance
+    covered = np.zeros(len(quads), bool)
     kept: list[int] = []
-    for i, row in enumerate(near):
-        if not any(row[j] for j in kept):
+    for i in range(len(quads)):
+        if not covered[i]:
             kept.append(i)
+            covered |= near[i]
     return kept
 
 
