@@ -367,8 +367,10 @@ class FlowController:
         self._go(Step.GUIDE)
 
     def as_if_chosen(self, code: str) -> FlowView:
-        """The flow as `choose_service(code)` would leave it, for a screen built ahead of the touch."""
-        return FlowView(self, step=Step.GUIDE, service=self.catalog.get(code), help_open=False)
+        """The flow as touching `code` would leave it (`touched`, then `choose_service`), for a
+        screen built ahead of the touch."""
+        service = self.catalog.get(code)
+        return FlowView(self, step=Step.GUIDE, service=service, help_open=False, countdown=None)
 
     def print_notice(self) -> None:
         """Print the one-time notice (一次性告知单) for a resident who lacks a material."""

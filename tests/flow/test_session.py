@@ -90,16 +90,22 @@ def resident_case(terminal, rig):
     return submit_rest(terminal, rig)
 
 
-def test_the_flow_as_choosing_a_service_would_leave_it_is_what_choosing_it_does(terminal):
+def test_the_flow_as_touching_a_service_would_leave_it_is_what_the_touch_does(terminal):
     flow = terminal.flow
+    clock = FakeClock()
+    flow.clock = clock
     flow.start()
     for service in flow.services("", ""):
         flow.show_help()  # choosing closes it
+        clock.now += 61
+        flow.tick()  # and the touch ends the idle countdown
         view = flow.as_if_chosen(service.code)
-        foreseen = (view.step, view.service, view.help_open, view.path(), view.print_state)
+        foreseen = (view.step, view.service, view.help_open, view.countdown, view.path())
         assert (flow.step, flow.help_open) == (Step.CATALOG, True)  # looking ahead changed nothing
+        assert flow.countdown is not None
+        flow.touched()
         flow.choose_service(service.code)
-        assert foreseen == (flow.step, flow.service, flow.help_open, flow.path(), flow.print_state)
+        assert foreseen == (flow.step, flow.service, flow.help_open, flow.countdown, flow.path())
         flow.back()
 
 
