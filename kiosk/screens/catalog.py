@@ -13,7 +13,7 @@ from kiosk.flow.controller import FlowView, Step
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
 from kiosk.screens.keyboard import PinyinKeyboard
-from kiosk.screens.widgets import BigButton, Text
+from kiosk.screens.widgets import BigButton, Text, whole_px
 
 GUIDES_AHEAD = 9  # a screenful of tiles
 
@@ -96,7 +96,7 @@ class CatalogScreen(FlowScreen):
     def _tile(self, service: Service) -> Widget:
         t = self.t
         sample = f"\n[{self.ui.tr('ui.sample')}]" if service.sample else ""
-        label = f"{service.name}\n[size={int(t.small)}]{service.summary}{sample}[/size]"
+        label = f"{service.name}\n[size={whole_px(t.small):.0f}px]{service.summary}{sample}[/size]"
         tile = BigButton(
             label,
             t,

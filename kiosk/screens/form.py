@@ -16,7 +16,7 @@ from kiosk.flow.controller import Step
 from kiosk.screens import theme
 from kiosk.screens.base import FlowScreen
 from kiosk.screens.keyboard import PinyinKeyboard
-from kiosk.screens.widgets import ChineseWrap, Keypad, Text, column, type_key
+from kiosk.screens.widgets import ChineseWrap, Keypad, Text, column, type_key, whole_px
 
 KEYPAD_TYPES = ("phone", "number", "date")
 DATE_DIGITS = 8
@@ -98,7 +98,7 @@ class FormScreen(FlowScreen):
         t = self.t
         field = TextInput(
             text=self.values.get(spec.key, ""),
-            font_size=t.body * 1.2,
+            font_size=whole_px(t.body * 1.2),
             multiline=False,
             size_hint_y=None,
             height=t.touch,

@@ -66,6 +66,14 @@ class ChineseWrap:
         self.text = self._broken
 
 
+def whole_px(size: float) -> float:
+    """A font size as SDL_ttf draws it: its whole pixels. Kivy opens a font face for each distinct
+    size value it is given (41.6 and 41.0 are two, drawn alike; so are a markup tag's 30 and a
+    label's 30.0), and a face of Noto CJK costs 2.5 MB: FreeType copies the font's CFF
+    subroutines for each. Sizes are whole-pixel floats, as Kivy keeps a label's."""
+    return float(int(size))
+
+
 _flat: Texture | None = None
 
 
@@ -89,7 +97,15 @@ class DrawsItself:
 
     _fill: Rectangle | None = None
 
+    def _whole_pixels(self, *_: object) -> None:
+        """Font sizes in whole pixels (`whole_px`)."""
+        whole = whole_px(self.font_size)
+        if self.font_size != whole:
+            self.font_size = whole
+
     def _draw(self, fill: tuple | None = None) -> None:
+        self._whole_pixels()
+        self.fbind("font_size", self._whole_pixels)
         with self.canvas:
             if fill is not None:
                 self._fill_colour = Color(*fill)
@@ -290,7 +306,7 @@ def font_to_fit(text: str, size: float, width: float) -> float:
     """`size`, or smaller so that the text's longest word fits `width` on one line, as the line
     breaker measures it (a pixel to spare; glyph advances round at the smaller size, so a little
     more)."""
-    measure = CoreLabel(font_size=size)
+    measure = CoreLabel(font_size=whole_px(size))
     widest = max((measure.get_extents(word)[0] for word in text.split()), default=0)
     room = width - 1
     return size if widest <= room else size * room / widest * 0.97

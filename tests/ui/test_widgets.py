@@ -46,3 +46,20 @@ def test_a_long_text_wraps_at_its_label_width(window):
     assert text.text.count("\n") >= 3
     assert text.texture_size[0] <= 500
     assert problems(box) == []
+
+
+def test_font_sizes_are_whole_pixels_so_sizes_drawn_alike_share_one_font_face(window):
+    from kivy.core.text import Label as CoreLabel
+
+    from kiosk.screens.widgets import Text
+
+    def drawn(size: float) -> tuple:
+        label = CoreLabel(font_size=size, text="请选择要办理的事项")
+        label.refresh()
+        return tuple(label.texture.size), bytes(label.texture.pixels)
+
+    assert drawn(41.6) == drawn(41.0)  # SDL_ttf draws whole pixels: one face does for both
+    text = Text("请选择要办理的事项", 41.6)
+    assert text.font_size == 41.0
+    text.font_size = 39.9
+    assert text.font_size == 39.0
