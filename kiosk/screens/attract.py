@@ -83,7 +83,7 @@ class AttractScreen(FlowScreen):
         names = "、".join(s.name for s in self.flow.catalog)
         welcome = column(
             Text(self.ui.tr("ui.attract.title"), t.hero, bold=True, halign="center"),
-            Text(self.ui.tr("ui.attract.subtitle"), t.heading * 0.8, color=theme.MUTED, halign="center"),
+            Text(self.ui.tr("ui.attract.subtitle"), t.subheading, color=theme.MUTED, halign="center"),
             Text(self.ui.tr("ui.attract.services", names=names), t.body, halign="center"),
             spacing=t.gap,
         )

@@ -105,7 +105,7 @@ class CatalogScreen(FlowScreen):
             height=t.touch * 2.6,
             markup=True,
         )
-        tile.font_size = t.heading * 0.75
+        tile.font_size = t.subheading
         return tile
 
     def _choose_category(self, category: str) -> None:

@@ -120,7 +120,7 @@ class DiagnosticsScreen(FlowScreen):
     def _detail(self) -> Widget:
         section = self.diag.section
         box = BoxLayout(orientation="vertical", spacing=self.t.gap * 0.6)
-        box.add_widget(Text(self.ui.tr(f"ui.diag.section_{section}"), self.t.heading * 0.8, bold=True))
+        box.add_widget(Text(self.ui.tr(f"ui.diag.section_{section}"), self.t.subheading, bold=True))
         builder = getattr(self, f"_{section}", None) or self._device
         for widget in builder():
             box.add_widget(widget)

@@ -120,7 +120,7 @@ class FarewellScreen(FlowScreen):
             Text(self.ui.tr("ui.farewell.prompt"), t.heading, bold=True, color=theme.ALERT, halign="center")
         )
         for number, (item, state, colour) in enumerate(self.reminders(), start=1):
-            what = Text(f"{number}. {self.ui.tr(item)}", t.heading * 0.8, bold=True)
+            what = Text(f"{number}. {self.ui.tr(item)}", t.subheading, bold=True)
             known = Text(self.ui.tr(state), t.body, color=colour, halign="right")
             box.add_widget(row_of(t, what, known))
         if self.flow.rated:

@@ -98,7 +98,7 @@ class FormScreen(FlowScreen):
         t = self.t
         field = TextInput(
             text=self.values.get(spec.key, ""),
-            font_size=whole_px(t.body * 1.2),
+            font_size=whole_px(t.subheading),  # a TextInput is not DrawsItself
             multiline=False,
             size_hint_y=None,
             height=t.touch,

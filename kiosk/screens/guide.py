@@ -25,7 +25,7 @@ class GuideScreen(FlowScreen):
         t = self.t
         service = self.flow.service
         row = BoxLayout(spacing=t.gap * 2)
-        items = [Text(self.ui.tr("ui.guide.materials"), t.heading * 0.8, bold=True)]
+        items = [Text(self.ui.tr("ui.guide.materials"), t.subheading, bold=True)]
         items += [self._material(i + 1, m) for i, m in enumerate(service.materials)]
         scroll = ScrollView(do_scroll_x=False, size_hint_x=0.6)
         scroll.add_widget(column(*items, spacing=t.gap * 0.6))

@@ -41,7 +41,7 @@ class SignScreen(FlowScreen):
         return self.ui.tr("ui.sign.prompt_touch" if touch else "ui.sign.prompt_pad")
 
     def above_signature(self) -> list[Widget]:
-        return [Text(self.prompt(), self.t.heading * 0.8, bold=True, halign="center")]
+        return [Text(self.prompt(), self.t.subheading, bold=True, halign="center")]
 
     def body(self) -> Widget:
         box = BoxLayout(orientation="vertical", spacing=self.t.gap)

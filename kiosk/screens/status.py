@@ -56,7 +56,7 @@ class StatusScreen(FlowScreen):
             middle.add_widget(Text(self.ui.tr(f"ui.status.{name}"), t.small, color=theme.MUTED))
             value = self.values[name] or " "
             field = BigButton(value, t, lambda n=name: self._focus(n), primary=False)
-            field.font_size = t.heading * 0.8
+            field.font_size = t.subheading
             if name == self.focused:
                 field.background_color = (0.86, 0.92, 1, 1)
             middle.add_widget(self.action(f"field:{name}", field))

@@ -294,9 +294,7 @@ class Keypad(Panel):
                 key if single else labels[key], t, lambda k=key: on_key(k), primary=single, size_hint_y=1
             )
             button.font_size = (
-                t.heading * 0.8
-                if single
-                else font_to_fit(labels[key], t.small, key_width - 2 * button.margin)
+                t.subheading if single else font_to_fit(labels[key], t.small, key_width - 2 * button.margin)
             )
             grid.add_widget(register(f"key:{key}", button))
         self.add_widget(grid)
