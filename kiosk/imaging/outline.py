@@ -162,9 +162,11 @@ def _sample_across(
             points[None, :, :, :, None, c]
             + across * normals[None, :, :, None, None, c]
             + parallel[:, None, None, None, None] * tangents[None, :, :, None, None, c]
-        ).reshape(3 * rows, len(across))
+        ).reshape(3 * len(quads) * 4, len(along) * len(across))  # a row per side and line: see below
         for c in (0, 1)  # x and y apart: numpy is slow on a last axis of two
     )
+    # each sample depends on its own map entry only, and wide maps remap in about half the time of
+    # tall ones a dozen entries wide
     sampled = cv2.remap(image, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     channels = 1 if sampled.ndim == 2 else sampled.shape[2]
     logs = cv2.LUT(sampled, LOG_TABLE).reshape(3, rows, len(across), channels)
