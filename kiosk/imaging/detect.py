@@ -181,10 +181,14 @@ def _regions(levels: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray | No
     edges enclose (robust to shadows and to fingers), connected edges (a document's outline with its
     own print), regions unlike the mat seen at the view's border, and blank paper."""
     work = levels[-1]
-    edges_found = _on_second_core(_edges, levels[-2] if len(levels) > 1 else work, work.shape)
+    # each channel's edges a job of its own: the helper takes them first to last, this thread (once
+    # its colour masks are done) last to first, so that neither core waits while the other has two
+    cannies = [
+        _on_second_core(cv2.Canny, c, 10, 25) for c in _edge_channels(levels[-2] if len(levels) > 1 else work)
+    ]
     lab = cv2.cvtColor(cv2.GaussianBlur(work, (3, 3), 0), cv2.COLOR_BGR2LAB)
     colour = _outlined(_unlike_mat(lab)) + _outlined(_paper_like(lab))
-    edges = edges_found()
+    edges = _pooled(functools.reduce(np.bitwise_or, [edges() for edges in reversed(cannies)]), work.shape)
     regions = _outlined(255 - edges) + _outlined(edges) + colour
     regions.sort(key=lambda region: region[0], reverse=True)
     return [(hull, quad) for _, hull, quad in regions]
@@ -195,15 +199,16 @@ def _outlined(mask: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray | No
     return [(cv2.contourArea(hull), hull, _quad(hull, convex=True)) for hull in _hulls(mask)]
 
 
-def _edges(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Edges found at twice the work resolution, in lightness, log lightness (the same step in a
-    shadow as in the light) or colour, thickened to close small gaps and pooled to `shape`."""
+def _edge_channels(image: np.ndarray) -> list[np.ndarray]:
+    """The channels edges are found in (at twice the work resolution): lightness, log lightness (the
+    same step in a shadow as in the light) and colour."""
     lightness, a, b = cv2.split(cv2.cvtColor(cv2.GaussianBlur(image, (5, 5), 0), cv2.COLOR_BGR2LAB))
     channels = [lightness, cv2.LUT(lightness, LOG_LIGHTNESS)]
-    channels += [cv2.convertScaleAbs(c, alpha=2.0, beta=-128) for c in (a, b)]  # 2 x (c - 128) + 128
-    edges = np.zeros(image.shape[:2], np.uint8)
-    for channel in channels:
-        edges |= cv2.Canny(channel, 10, 25)
+    return channels + [cv2.convertScaleAbs(c, alpha=2.0, beta=-128) for c in (a, b)]  # 2 x (c - 128) + 128
+
+
+def _pooled(edges: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Edges thickened to close small gaps and pooled to `shape`."""
     edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
     if edges.shape[:2] == shape[:2]:
         return edges
