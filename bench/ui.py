@@ -77,17 +77,18 @@ def touch_to_drawn(app) -> dict[str, list[float]]:
     from kivy.base import EventLoop
     from kivy.clock import Clock
 
-    from kiosk.screens.autopilot import Finger
+    from kiosk.screens.autopilot import Finger, scroll_into_view
 
     times: dict[str, list[float]] = {"kept": [], "built": [], "app": [], "redraw": []}
     for service, reading_s in ROUNDS:
         for name in ("start", f"service:{service}", "next", "back", "back", "back"):
             pump_until(lambda name=name: name in app.screen(app.flow.step).actions)
+            widget = app.screen(app.flow.step).actions[name]
+            scroll_into_view(widget)
             read_until = time.monotonic() + reading_s
             for _ in range(IMPATIENT_FRAMES):
                 EventLoop.idle()
             pump_until(lambda read_until=read_until: time.monotonic() > read_until)
-            widget = app.screen(app.flow.step).actions[name]
             before, frame = app.manager.current, Clock.frames_displayed
             finger = Finger(*widget.to_window(*widget.center))
             EventLoop._dispatch_input("begin", finger)

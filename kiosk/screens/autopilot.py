@@ -52,6 +52,15 @@ class Finger(MotionEvent):
         super().depack(args)
 
 
+def scroll_into_view(widget: Widget) -> bool:
+    """Scroll the list a control is in until it shows, as a person would before touching it;
+    False when it is in no list."""
+    scroller = next((w for w in iter_parents(widget) if isinstance(w, ScrollView)), None)
+    if scroller is not None:
+        scroller.scroll_to(widget, padding=20, animate=False)
+    return scroller is not None
+
+
 def iter_parents(widget: Widget) -> Iterator[Widget]:
     while widget.parent is not None and widget.parent is not widget:
         widget = widget.parent
@@ -151,9 +160,7 @@ class Autopilot:
         if name not in screen.actions:
             raise KioskError("DEMO_FAILED", reason=f"no control {name} on {self.flow.step}")
         widget = screen.actions[name]
-        scroller = next((w for w in iter_parents(widget) if isinstance(w, ScrollView)), None)
-        if scroller is not None:
-            scroller.scroll_to(widget, padding=20, animate=False)
+        scroll_into_view(widget)
         tap_when_drawn(widget)
 
     def at(self, step: Step) -> Wait:

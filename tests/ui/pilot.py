@@ -8,12 +8,11 @@ from collections.abc import Callable
 from kivy.app import App
 from kivy.base import EventLoop
 from kivy.uix.label import Label
-from kivy.uix.scrollview import ScrollView
 
 from kiosk.flow.controller import Step
 from kiosk.flow.terminal import Terminal
 from kiosk.screens.app import KioskApp
-from kiosk.screens.autopilot import Finger, iter_parents
+from kiosk.screens.autopilot import Finger, scroll_into_view
 
 TIMEOUT_S = 60.0
 
@@ -77,9 +76,7 @@ class Pilot:
         """Touch a named control like a finger would: scroll it into view, press, lift."""
         self.until(lambda: self.has(name), f"control {name}", timeout=10)
         widget = self.screen.actions[name]
-        scroller = next((w for w in iter_parents(widget) if isinstance(w, ScrollView)), None)
-        if scroller is not None:
-            scroller.scroll_to(widget, padding=20, animate=False)
+        if scroll_into_view(widget):
             self.pump(0.1)
         self.tap_at(*widget.to_window(*widget.center))
 
